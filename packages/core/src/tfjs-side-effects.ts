@@ -1,0 +1,7 @@
+// tfjs-core's package entry registers no gradients and no chained tensor methods (`x.mul(y)`);
+// the `@tensorflow/tfjs` union package does that. Its `register_all_gradients` module cannot be
+// imported from plain Node ESM (it uses extensionless imports), so in Node this loads a bundle of
+// it built by scripts/bundle-tfjs.mjs; bundlers (browser) load the tfjs modules directly. The
+// registries live on globalThis, so the bundle registers into the same engine as the app's
+// tfjs-core.
+import '#tfjs-gradients';

@@ -1,0 +1,16 @@
+/**
+ * `@plasticity/test-utils` (private): tensor assertions and the backend conformance suite.
+ *
+ * @packageDocumentation
+ */
+export { expectNoTensorLeaks, expectTensorsClose, type CloseOptions, type Numeric } from './assertions.js';
+export { CONFORMANCE_CASES, type ConformanceCase, type InputSpec } from './conformance/cases.js';
+export {
+  DEFAULT_FORWARD_TOLERANCE,
+  DEFAULT_GRADIENT_TOLERANCE,
+  checkForward,
+  checkGradient,
+  hasGradient,
+  type Tolerance,
+} from './conformance/check.js';
+export * as reference from './conformance/reference.js';
