@@ -1,23 +1,94 @@
 /**
- * `@plasticity/backend-wasm`: tfjs's WebAssembly backend behind the Plasticity backend contract.
+ * `@plasticity/backend-wasm`: tfjs's WebAssembly backend (XNNPACK kernels, SIMD) behind the
+ * Plasticity backend contract, with no configuration in Node (the `.wasm` files are found next to
+ * the package), the kernels tfjs-backend-wasm lacks filled in from the CPU backend, and an opt-in
+ * multi-threaded mode for Node.
+ *
+ * @example
+ * ```ts
+ * import { useBackend } from '@plasticity/core';
+ * import '@plasticity/backend-wasm/register';
+ *
+ * await useBackend('wasm');                                    // one thread
+ * await useBackend('wasm', { options: { wasm: { threads: 2 } } }); // or: two threads (Node)
+ * ```
  *
  * @packageDocumentation
  */
-import type { BackendPlugin } from '@plasticity/core';
+import * as tf from '@tensorflow/tfjs-core';
+import { ValueError, describeValue, type BackendPlugin, type BackendSupport } from '@plasticity/core';
+import { bridgeMissingKernels } from './kernel-bridge.js';
+
+export { REPLACED_WASM_KERNELS, bridgeMissingKernels } from './kernel-bridge.js';
 
 export interface WasmBackendOptions {
-  threads?: number;
+  /**
+   * Threads for XNNPACK kernels, main thread included: a number (1–8) or `'auto'` (the number of
+   * cores, at most 8). Default 1. In Node, more than one thread uses the threaded build through
+   * a start-up shim (see the README); in a browser it needs a cross-origin-isolated page.
+   * Results are identical for every thread count.
+   */
+  threads?: number | 'auto';
 }
 
+const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
+
+function hardwareThreads(): number {
+  const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
+  return Math.max(1, nav?.hardwareConcurrency ?? 1);
+}
+
+/** Validates the `threads` option and resolves `'auto'`. */
+export function resolveThreads(threads: WasmBackendOptions['threads'], cores = hardwareThreads()): number {
+  if (threads === undefined) return 1;
+  if (threads === 'auto') return Math.min(8, Math.max(1, cores));
+  if (!Number.isInteger(threads) || threads < 1 || threads > 8) {
+    throw new ValueError(`wasm option threads must be an integer from 1 to 8 or 'auto'; got ${describeValue(threads)}.`, {
+      field: 'threads',
+      value: threads,
+    });
+  }
+  return threads;
+}
+
+let loadedThreads: number | undefined;
+
+/** The wasm backend plugin (`name: 'wasm'`, priority 20). Importing this registers nothing. */
 export const wasmBackend: BackendPlugin<WasmBackendOptions> = {
   name: 'wasm',
   priority: 20,
-  description: 'tfjs-backend-wasm: XNNPACK kernels with SIMD',
-  isSupported: () =>
-    typeof WebAssembly === 'object'
-      ? { supported: true }
-      : { supported: false, reason: 'WebAssembly is not available in this JavaScript environment' },
-  async load(): Promise<void> {
-    await import('@tensorflow/tfjs-backend-wasm');
+  description: 'tfjs-backend-wasm: XNNPACK kernels with SIMD; optional threads',
+  isSupported(): BackendSupport {
+    if (typeof WebAssembly !== 'object' || typeof WebAssembly.instantiate !== 'function') {
+      return { supported: false, reason: 'WebAssembly is not available in this JavaScript environment' };
+    }
+    return { supported: true };
+  },
+  async load(options: WasmBackendOptions = {}): Promise<void> {
+    const threads = resolveThreads(options.threads);
+    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    await import('@tensorflow/tfjs-backend-cpu'); // the source of the bridged kernels
+    bridgeMissingKernels('wasm');
+    if (loadedThreads === threads) return;
+    if (loadedThreads !== undefined) {
+      throw new ValueError(
+        `The wasm backend was already loaded with ${loadedThreads} thread(s); threads cannot change to ${threads} ` +
+          'within one process.',
+        { field: 'threads', value: threads },
+      );
+    }
+    if (threads > 1 && isNode) {
+      const { installThreadedFactory } = await import('./node-threads.js');
+      installThreadedFactory(threads, wasm.setThreadsCount);
+    } else {
+      wasm.setThreadsCount(threads);
+    }
+    loadedThreads = threads;
   },
 };
+
+/** The thread count the wasm backend is running with (after it initialized), from tfjs. */
+export async function wasmThreadsInUse(): Promise<number> {
+  const { getThreadsCount } = await import('@tensorflow/tfjs-backend-wasm');
+  return tf.getBackend() === 'wasm' ? getThreadsCount() : 0;
+}

@@ -5,3 +5,5 @@
 // registries live on globalThis, so the bundle registers into the same engine as the app's
 // tfjs-core.
 import '#tfjs-gradients';
+// Then replace the gradients tfjs gets wrong (see gradient-fixes.ts).
+import './gradient-fixes.js';

@@ -32,17 +32,10 @@ export function renderProgress(options: RenderProgressOptions = {}): ProgressRen
   const bars = options.bars ?? stream.isTTY === true;
   let label = '';
   let epochs: number | undefined;
-  let steps: number | undefined;
-  let multibar: cliProgress.MultiBar | undefined;
   let bar: cliProgress.SingleBar | undefined;
 
-  const line = (text: string): void => {
-    if (multibar !== undefined) multibar.log(`${text}\n`);
-    else stream.write(`${text}\n`);
-  };
   const stop = (): void => {
-    multibar?.stop();
-    multibar = undefined;
+    bar?.stop();
     bar = undefined;
   };
   const epochLabel = (epoch: number): string =>
@@ -50,39 +43,36 @@ export function renderProgress(options: RenderProgressOptions = {}): ProgressRen
 
   const listener = (event: TrainingEvent): void => {
     switch (event.type) {
-      case 'begin': {
+      case 'begin':
+        stop();
         label = event.label === undefined ? '' : `${event.label} `;
         epochs = event.epochs;
-        steps = event.steps;
-        if (bars && (steps !== undefined || epochs !== undefined)) {
-          multibar = new cliProgress.MultiBar(
+        return;
+      case 'batch': {
+        if (!bars || event.steps === undefined) return;
+        const payload = { prefix: epochLabel(event.epoch), metrics: formatMetrics(event.metrics) };
+        if (bar === undefined) {
+          // One bar per epoch, cleared when the epoch's summary line is printed.
+          bar = new cliProgress.SingleBar(
             {
               stream: stream as NodeJS.WritableStream,
               format: '{prefix} |{bar}| {value}/{total} {metrics}',
               hideCursor: true,
               clearOnComplete: true,
-              etaBuffer: 20,
+              barsize: 30,
             },
             cliProgress.Presets.shades_classic,
           );
-          bar = multibar.create(steps ?? epochs ?? 0, 0, { prefix: epochLabel(0), metrics: '' });
+          bar.start(event.steps, 0, payload);
         }
+        bar.setTotal(event.steps);
+        bar.update(event.batch + 1, payload);
         return;
       }
-      case 'batch':
-        steps = event.steps ?? steps;
-        if (bar !== undefined && steps !== undefined) {
-          bar.setTotal(steps);
-          bar.update(event.batch + 1, { prefix: epochLabel(event.epoch), metrics: formatMetrics(event.metrics) });
-        }
-        return;
       case 'epoch':
         epochs = event.epochs ?? epochs;
-        line(`${epochLabel(event.epoch)} ${formatMetrics(event.metrics)}`.trimEnd());
-        if (bar !== undefined) {
-          if (steps === undefined) bar.update(event.epoch + 1, { metrics: formatMetrics(event.metrics) });
-          else bar.update(0, { prefix: epochLabel(event.epoch + 1), metrics: '' });
-        }
+        stop();
+        stream.write(`${`${epochLabel(event.epoch)} ${formatMetrics(event.metrics)}`.trimEnd()}\n`);
         return;
       case 'end': {
         stop();

@@ -1,0 +1,92 @@
+/**
+ * Fills the kernels tfjs-backend-wasm lacks (or gets wrong) with tfjs-backend-cpu's, copying
+ * inputs out of the wasm heap and results back in. tfjs-backend-wasm 4.22 has no
+ * Conv2DBackpropFilter, DepthwiseConv2dNativeBackpropInput/Filter or UnsortedSegmentSum, so
+ * without this a CNN or an embedding cannot be trained on wasm at all ("Kernel
+ * 'UnsortedSegmentSum' not registered for backend 'wasm'"). The copies cost time; they are only
+ * used where wasm has nothing (or nothing correct).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+
+/** Kernels that cannot cross: complex and string storage, and canvas drawing. */
+const NOT_BRIDGED = new Set(['Complex', 'ComplexAbs', 'FFT', 'IFFT', 'Imag', 'Real', 'StaticRegexReplace', 'Draw']);
+
+/**
+ * wasm kernels that exist but fail the conformance suite; the CPU kernel replaces them.
+ * MaxPoolGrad: routes some gradients to the wrong window cell (1 of 64 values in the suite).
+ */
+export const REPLACED_WASM_KERNELS: readonly string[] = ['MaxPoolGrad'];
+
+interface HeapBackend {
+  readSync(dataId: object): tf.backend_util.BackendValues;
+  makeOutput(shape: number[], dtype: tf.DataType, memoryOffset?: number, values?: tf.backend_util.BackendValues): tf.TensorInfo;
+}
+
+let cpu: MathBackendCPU | undefined;
+
+function cpuBackend(): MathBackendCPU {
+  if (cpu === undefined) {
+    cpu = new MathBackendCPU();
+    // A private helper instance: skip its one-time "install tfjs-node" console message.
+    (cpu as unknown as { firstUse: boolean }).firstUse = false;
+  }
+  return cpu;
+}
+
+function copyValues(values: tf.backend_util.BackendValues): tf.backend_util.BackendValues {
+  return ArrayBuffer.isView(values) ? (values as tf.TypedArray).slice() : values;
+}
+
+function bridge(config: tf.KernelConfig, backendName: string): tf.KernelConfig {
+  return {
+    kernelName: config.kernelName,
+    backendName,
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const target = backend as unknown as HeapBackend;
+      const host = cpuBackend();
+      const created: object[] = [];
+      const hostInputs: tf.NamedTensorInfoMap = {};
+      try {
+        for (const [name, info] of Object.entries(inputs)) {
+          if (info == null) continue;
+          if (info.dtype === 'string' || info.dtype === 'complex64') {
+            throw new Error(`${config.kernelName} on ${backendName}: ${info.dtype} inputs are not supported`);
+          }
+          const dataId = host.write(copyValues(target.readSync(info.dataId)), info.shape, info.dtype);
+          created.push(dataId);
+          hostInputs[name] = { dataId, shape: info.shape, dtype: info.dtype };
+        }
+        const result = config.kernelFunc({ inputs: hostInputs, backend: host, attrs: attrs ?? {} }) as tf.TensorInfo | tf.TensorInfo[];
+        const outputs = Array.isArray(result) ? result : [result];
+        const moved = outputs.map((out) => target.makeOutput(out.shape, out.dtype, undefined, copyValues(host.readSync(out.dataId))));
+        for (const out of outputs) host.disposeData(out.dataId, true);
+        return Array.isArray(result) ? moved : moved[0]!;
+      } finally {
+        for (const dataId of created) host.disposeData(dataId, true);
+      }
+    },
+  };
+}
+
+/**
+ * Registers a CPU-backed kernel on `backendName` for every CPU kernel it lacks, and for the
+ * kernels listed in {@link REPLACED_WASM_KERNELS}. Idempotent; returns the kernel names added.
+ */
+export function bridgeMissingKernels(backendName = 'wasm'): string[] {
+  const existing = new Set(tf.getKernelsForBackend(backendName).map((k) => k.kernelName));
+  const added: string[] = [];
+  for (const config of tf.getKernelsForBackend('cpu')) {
+    const name = config.kernelName;
+    if (NOT_BRIDGED.has(name)) continue;
+    const replace = REPLACED_WASM_KERNELS.includes(name) && !bridged.has(`${backendName}/${name}`);
+    if (existing.has(name) && !replace) continue;
+    if (existing.has(name)) tf.unregisterKernel(name, backendName);
+    tf.registerKernel(bridge(config, backendName));
+    bridged.add(`${backendName}/${name}`);
+    added.push(name);
+  }
+  return added;
+}
+
+const bridged = new Set<string>();
