@@ -15,7 +15,14 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['@plasticity/*/src/*', '@plasticity/*/internal/*'], message: 'Import the package entry, not its internals.' }] },
+        {
+          patterns: [
+            {
+              group: ['@plasticity/*/src/*', '@plasticity/*/internal/*'],
+              message: 'Import the package entry, not its internals.',
+            },
+          ],
+        },
       ],
     },
   },

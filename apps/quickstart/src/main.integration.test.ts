@@ -18,6 +18,8 @@ describe('quickstart CLI (built, as npm start runs it)', () => {
 
   it('reports a backend that cannot be used instead of falling back', async () => {
     const attempt = run(process.execPath, [main, '--backend', 'webgpu', '--epochs', '1'], { timeout: 60_000 });
-    await expect(attempt).rejects.toThrow(/No usable backend for "webgpu": webgpu: no backend plugin named "webgpu" is registered/);
+    await expect(attempt).rejects.toThrow(
+      /No usable backend for "webgpu": webgpu: no backend plugin named "webgpu" is registered/,
+    );
   });
 });

@@ -35,7 +35,9 @@ const result = await trainQuickstart({
 const first = result.losses[0]!;
 const last = result.losses.at(-1)!;
 console.log(`train loss: ${first.toFixed(4)} (epoch 1) -> ${last.toFixed(4)} (epoch ${result.losses.length})`);
-console.log(`test loss:  ${result.testLossBefore.toFixed(4)} (untrained) -> ${result.testLossAfter.toFixed(4)} (trained)`);
+console.log(
+  `test loss:  ${result.testLossBefore.toFixed(4)} (untrained) -> ${result.testLossAfter.toFixed(4)} (trained)`,
+);
 console.log(`time: ${((performance.now() - started) / 1000).toFixed(1)} s`);
 if (!(last < first)) {
   console.error('the loss did not go down');

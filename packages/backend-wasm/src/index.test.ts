@@ -18,7 +18,12 @@ describe('wasm backend plugin', () => {
   it('fills exactly the kernels wasm lacks from the CPU backend, once', async () => {
     await wasmBackend.load();
     const wasmKernels = new Set(tf.getKernelsForBackend('wasm').map((k) => k.kernelName));
-    for (const name of ['Conv2DBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'DepthwiseConv2dNativeBackpropFilter', 'UnsortedSegmentSum']) {
+    for (const name of [
+      'Conv2DBackpropFilter',
+      'DepthwiseConv2dNativeBackpropInput',
+      'DepthwiseConv2dNativeBackpropFilter',
+      'UnsortedSegmentSum',
+    ]) {
       expect(wasmKernels.has(name)).toBe(true);
     }
     expect(bridgeMissingKernels('wasm')).toEqual([]);
@@ -28,5 +33,34 @@ describe('wasm backend plugin', () => {
   it('refuses to change the thread count after loading', async () => {
     await wasmBackend.load({ threads: 1 });
     await expect(wasmBackend.load({ threads: 2 })).rejects.toThrow(/already loaded with 1 thread\(s\)/);
+  });
+});
+
+describe('explicit-transpose matMul on wasm', () => {
+  it('matches the stock kernel for every transpose flag and frees its intermediates', async () => {
+    const { createRng, randomTensor, registerBackendPlugin, useBackend } = await import('@plasticity/core');
+    const { setExplicitTransposeMatMul } = await import('./index.js');
+    registerBackendPlugin(wasmBackend);
+    await useBackend('wasm');
+    const rng = createRng(3);
+    const a = randomTensor([2, 7, 5], rng, { min: -1, max: 1 });
+    const b = randomTensor([2, 7, 5], rng, { min: -1, max: 1 });
+    const backend = tf.backend() as unknown as { numDataIds(): number };
+    for (const [ta, tb] of [
+      [true, false],
+      [false, true],
+    ] as const) {
+      setExplicitTransposeMatMul(false);
+      const stock = tf.matMul(a, b, ta, tb);
+      setExplicitTransposeMatMul(true);
+      const before = backend.numDataIds();
+      const rewritten = tf.matMul(a, b, ta, tb);
+      expect(backend.numDataIds()).toBe(before + 1); // only the result stays allocated
+      expect(rewritten.shape).toEqual(stock.shape);
+      const s = stock.dataSync();
+      rewritten.dataSync().forEach((v, i) => expect(v).toBeCloseTo(s[i]!, 5));
+      tf.dispose([stock, rewritten]);
+    }
+    tf.dispose([a, b]);
   });
 });

@@ -18,8 +18,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ValueError, describeValue, type BackendPlugin, type BackendSupport } from '@plasticity/core';
 import { bridgeMissingKernels } from './kernel-bridge.js';
+import { installExplicitTransposeMatMul } from './kernels/BatchMatMul.js';
 
 export { REPLACED_WASM_KERNELS, bridgeMissingKernels } from './kernel-bridge.js';
+export { installExplicitTransposeMatMul, setExplicitTransposeMatMul } from './kernels/BatchMatMul.js';
 
 export interface WasmBackendOptions {
   /**
@@ -43,10 +45,13 @@ export function resolveThreads(threads: WasmBackendOptions['threads'], cores = h
   if (threads === undefined) return 1;
   if (threads === 'auto') return Math.min(8, Math.max(1, cores));
   if (!Number.isInteger(threads) || threads < 1 || threads > 8) {
-    throw new ValueError(`wasm option threads must be an integer from 1 to 8 or 'auto'; got ${describeValue(threads)}.`, {
-      field: 'threads',
-      value: threads,
-    });
+    throw new ValueError(
+      `wasm option threads must be an integer from 1 to 8 or 'auto'; got ${describeValue(threads)}.`,
+      {
+        field: 'threads',
+        value: threads,
+      },
+    );
   }
   return threads;
 }
@@ -69,6 +74,7 @@ export const wasmBackend: BackendPlugin<WasmBackendOptions> = {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     await import('@tensorflow/tfjs-backend-cpu'); // the source of the bridged kernels
     bridgeMissingKernels('wasm');
+    installExplicitTransposeMatMul('wasm');
     if (loadedThreads === threads) return;
     if (loadedThreads !== undefined) {
       throw new ValueError(

@@ -20,7 +20,12 @@ export const REPLACED_WASM_KERNELS: readonly string[] = ['MaxPoolGrad'];
 
 interface HeapBackend {
   readSync(dataId: object): tf.backend_util.BackendValues;
-  makeOutput(shape: number[], dtype: tf.DataType, memoryOffset?: number, values?: tf.backend_util.BackendValues): tf.TensorInfo;
+  makeOutput(
+    shape: number[],
+    dtype: tf.DataType,
+    memoryOffset?: number,
+    values?: tf.backend_util.BackendValues,
+  ): tf.TensorInfo;
 }
 
 let cpu: MathBackendCPU | undefined;
@@ -57,9 +62,12 @@ function bridge(config: tf.KernelConfig, backendName: string): tf.KernelConfig {
           created.push(dataId);
           hostInputs[name] = { dataId, shape: info.shape, dtype: info.dtype };
         }
-        const result = config.kernelFunc({ inputs: hostInputs, backend: host, attrs: attrs ?? {} }) as tf.TensorInfo | tf.TensorInfo[];
+        const result = config.kernelFunc({ inputs: hostInputs, backend: host, attrs: attrs ?? {} }) as
+          tf.TensorInfo | tf.TensorInfo[];
         const outputs = Array.isArray(result) ? result : [result];
-        const moved = outputs.map((out) => target.makeOutput(out.shape, out.dtype, undefined, copyValues(host.readSync(out.dataId))));
+        const moved = outputs.map((out) =>
+          target.makeOutput(out.shape, out.dtype, undefined, copyValues(host.readSync(out.dataId))),
+        );
         for (const out of outputs) host.disposeData(out.dataId, true);
         return Array.isArray(result) ? moved : moved[0]!;
       } finally {

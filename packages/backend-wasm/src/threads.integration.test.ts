@@ -16,7 +16,10 @@ interface Result {
 
 async function inFreshProcess(threads: number): Promise<Result> {
   // The process must also exit by itself: pthread workers may not keep it alive.
-  const { stdout } = await run(process.execPath, [script, String(threads)], { timeout: 120_000, maxBuffer: 64 * 1024 * 1024 });
+  const { stdout } = await run(process.execPath, [script, String(threads)], {
+    timeout: 120_000,
+    maxBuffer: 64 * 1024 * 1024,
+  });
   return JSON.parse(stdout) as Result;
 }
 

@@ -17,17 +17,31 @@ beforeAll(async () => {
 });
 
 async function sampleArtifacts(): Promise<tf.io.ModelArtifacts> {
-  const tensors = { 'dense/kernel': tf.tensor2d([[1, 2, 3], [4, 5, 6]]), 'dense/bias': tf.tensor1d([7, 8, 9]), step: tf.scalar(3, 'int32') };
+  const tensors = {
+    'dense/kernel': tf.tensor2d([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]),
+    'dense/bias': tf.tensor1d([7, 8, 9]),
+    step: tf.scalar(3, 'int32'),
+  };
   const { data, specs } = await tf.io.encodeWeights(tensors);
   tf.dispose(Object.values(tensors));
-  return { modelTopology: { class_name: 'Test', config: {} }, weightSpecs: specs, weightData: data, format: 'plasticity' };
+  return {
+    modelTopology: { class_name: 'Test', config: {} },
+    weightSpecs: specs,
+    weightData: data,
+    format: 'plasticity',
+  };
 }
 
 describe('weight manifests', () => {
   it('computes byte lengths from dtype, shape and quantization', () => {
     expect(weightByteLength({ name: 'a', shape: [2, 3], dtype: 'float32' })).toBe(24);
     expect(weightByteLength({ name: 'b', shape: [5], dtype: 'bool' })).toBe(5);
-    expect(weightByteLength({ name: 'c', shape: [4], dtype: 'float32', quantization: { dtype: 'uint8', scale: 1, min: 0 } })).toBe(4);
+    expect(
+      weightByteLength({ name: 'c', shape: [4], dtype: 'float32', quantization: { dtype: 'uint8', scale: 1, min: 0 } }),
+    ).toBe(4);
     expect(weightByteLength({ name: 'd', shape: [], dtype: 'int32' })).toBe(4);
     expect(weightByteLength({ name: 'e', shape: [2], dtype: 'string' })).toBeUndefined();
   });
@@ -49,8 +63,14 @@ describe('weight manifests', () => {
       [{ modelTopology: {}, weightsManifest: {} }, /"weightsManifest" must be an array/],
       [{ weightsManifest: [{ paths: [], weights: 'x' }] }, /weightsManifest\[0\].weights must be an array/],
       [{ weightsManifest: [{ paths: [''], weights: [] }] }, /paths must be an array of file names/],
-      [{ weightsManifest: [{ paths: ['a.bin'], weights: [{ name: 'k', shape: [2, -1], dtype: 'float32' }] }] }, /"k"\) has an invalid shape/],
-      [{ weightsManifest: [{ paths: ['a.bin'], weights: [{ name: 'k', shape: [2], dtype: 'float64' }] }] }, /unknown dtype "float64"/],
+      [
+        { weightsManifest: [{ paths: ['a.bin'], weights: [{ name: 'k', shape: [2, -1], dtype: 'float32' }] }] },
+        /"k"\) has an invalid shape/,
+      ],
+      [
+        { weightsManifest: [{ paths: ['a.bin'], weights: [{ name: 'k', shape: [2], dtype: 'float64' }] }] },
+        /unknown dtype "float64"/,
+      ],
     ];
     for (const [json, message] of bad) {
       expect(() => validateModelJson(json, 'dir/model.json')).toThrow(ArtifactError);
@@ -77,7 +97,9 @@ describe('memoryIO', () => {
   it('refuses to store inconsistent artifacts and to load a missing key', async () => {
     const artifacts = await sampleArtifacts();
     await expect(memoryIO('bad').save!({ ...artifacts, weightData: new ArrayBuffer(8) })).rejects.toThrow(/truncated/);
-    await expect(memoryIO('never-saved').load!()).rejects.toThrow(/memory:\/\/never-saved: nothing was saved under this key/);
+    await expect(memoryIO('never-saved').load!()).rejects.toThrow(
+      /memory:\/\/never-saved: nothing was saved under this key/,
+    );
   });
 
   it('is reachable through the tfjs routers as memory://', async () => {
@@ -87,6 +109,8 @@ describe('memoryIO', () => {
     await resolveIOHandler('memory://routed', 'save').save!(artifacts);
     const loaded = await resolveIOHandler('memory://routed', 'load').load!();
     expect(loaded.modelTopology).toEqual({ class_name: 'Test', config: {} });
-    expect(() => resolveIOHandler('nowhere://x', 'load')).toThrow(/no load handler accepts this URL.*registerFileRouter/);
+    expect(() => resolveIOHandler('nowhere://x', 'load')).toThrow(
+      /no load handler accepts this URL.*registerFileRouter/,
+    );
   });
 });

@@ -234,7 +234,9 @@ export function registerMemoryRouter(): void {
   memoryRouterRegistered = true;
   // tfjs routers return null for URLs they do not handle, though IORouter's type says otherwise.
   const router = ((url: string | string[]): tf.io.IOHandler | null =>
-    typeof url === 'string' && url.startsWith(MEMORY_SCHEME) ? memoryIO(url) : null) as Parameters<typeof tf.io.registerSaveRouter>[0];
+    typeof url === 'string' && url.startsWith(MEMORY_SCHEME) ? memoryIO(url) : null) as Parameters<
+    typeof tf.io.registerSaveRouter
+  >[0];
   tf.io.registerSaveRouter(router);
   tf.io.registerLoadRouter(router);
 }
@@ -245,10 +247,7 @@ export function registerMemoryRouter(): void {
  *
  * @throws ArtifactError if no router accepts the URL, with the registration call that fixes it.
  */
-export function resolveIOHandler(
-  target: string | tf.io.IOHandler,
-  purpose: 'save' | 'load',
-): tf.io.IOHandler {
+export function resolveIOHandler(target: string | tf.io.IOHandler, purpose: 'save' | 'load'): tf.io.IOHandler {
   if (typeof target !== 'string') return target;
   const handlers = purpose === 'save' ? tf.io.getSaveHandlers(target) : tf.io.getLoadHandlers(target);
   const handler = handlers[0];

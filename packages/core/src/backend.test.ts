@@ -84,7 +84,9 @@ describe('useBackend', () => {
     const e = error as BackendUnavailableError;
     expect(e.code).toBe('E_BACKEND_UNAVAILABLE');
     expect(e.skipped).toHaveLength(1);
-    expect(e.skipped[0]!.reason).toMatch(/tfjs failed to initialize it: context lost: no adapter \(tfjs kept "cpu" active\)/);
+    expect(e.skipped[0]!.reason).toMatch(
+      /tfjs failed to initialize it: context lost: no adapter \(tfjs kept "cpu" active\)/,
+    );
     expect(e.message).toMatch(/The active backend is still "cpu"/);
   });
 

@@ -93,10 +93,7 @@ function backendStore(): BackendStore {
  * Registering the same plugin object twice is a no-op; a different plugin with the same name
  * replaces the first only with `{ override: true }`.
  */
-export function registerBackendPlugin(
-  plugin: BackendPlugin<never>,
-  options: { override?: boolean } = {},
-): void {
+export function registerBackendPlugin(plugin: BackendPlugin<never>, options: { override?: boolean } = {}): void {
   if (typeof plugin?.name !== 'string' || plugin.name === '') {
     throw new ValueError(`A backend plugin needs a non-empty name; got ${describeValue(plugin?.name)}.`, {
       field: 'name',
@@ -104,10 +101,10 @@ export function registerBackendPlugin(
     });
   }
   if (typeof plugin.isSupported !== 'function' || typeof plugin.load !== 'function') {
-    throw new ValueError(
-      `Backend plugin "${plugin.name}" must implement isSupported() and load(options).`,
-      { field: 'plugin', value: plugin.name },
-    );
+    throw new ValueError(`Backend plugin "${plugin.name}" must implement isSupported() and load(options).`, {
+      field: 'plugin',
+      value: plugin.name,
+    });
   }
   if (!Number.isFinite(plugin.priority)) {
     throw new ValueError(
@@ -151,9 +148,7 @@ export function listBackends(): BackendInfo[] {
   const { plugins } = backendStore();
   const names = new Set<string>([
     ...plugins.keys(),
-    ...Object.keys(
-      (tf.engine() as unknown as { registryFactory: Record<string, unknown> }).registryFactory,
-    ),
+    ...Object.keys((tf.engine() as unknown as { registryFactory: Record<string, unknown> }).registryFactory),
   ]);
   const active = activeBackendName();
   return [...names]
@@ -275,10 +270,7 @@ async function tryBackend(name: string, options: unknown): Promise<string | null
  *
  * @throws BackendUnavailableError when no candidate works; `error.skipped` has each reason.
  */
-export async function useBackend(
-  spec: BackendSpec = 'auto',
-  options: UseBackendOptions = {},
-): Promise<BackendChoice> {
+export async function useBackend(spec: BackendSpec = 'auto', options: UseBackendOptions = {}): Promise<BackendChoice> {
   const candidates = candidatesFor(spec);
   const skipped: BackendSkip[] = [];
   for (const name of candidates) {
@@ -288,7 +280,7 @@ export async function useBackend(
   }
   const details =
     skipped.length === 0
-      ? 'no backend plugins are registered: import a backend\'s register entry, e.g. ' +
+      ? "no backend plugins are registered: import a backend's register entry, e.g. " +
         "import '@plasticity/backend-wasm/register'"
       : skipped.map((s) => `${s.name}: ${s.reason}`).join('; ');
   const active = activeBackendName();

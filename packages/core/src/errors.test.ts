@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { ArtifactError, BackendUnavailableError, PlasticityError, ShapeError, ValueError, describeValue } from './errors.js';
+import {
+  ArtifactError,
+  BackendUnavailableError,
+  PlasticityError,
+  ShapeError,
+  ValueError,
+  describeValue,
+} from './errors.js';
 
 describe('errors', () => {
   it('carry stable codes and are PlasticityErrors', () => {

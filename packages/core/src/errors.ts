@@ -16,12 +16,7 @@
 
 /** Stable error codes. Adding one is a minor change; renaming one is breaking. */
 export type ErrorCode =
-  | 'E_SHAPE'
-  | 'E_VALUE'
-  | 'E_UNKNOWN_PLUGIN'
-  | 'E_DUPLICATE_PLUGIN'
-  | 'E_BACKEND_UNAVAILABLE'
-  | 'E_ARTIFACT';
+  'E_SHAPE' | 'E_VALUE' | 'E_UNKNOWN_PLUGIN' | 'E_DUPLICATE_PLUGIN' | 'E_BACKEND_UNAVAILABLE' | 'E_ARTIFACT';
 
 export interface PlasticityErrorOptions {
   /** The underlying error, if this one wraps another. */
@@ -64,11 +59,7 @@ export class ValueError extends PlasticityError {
   /** The offending value. */
   readonly value: unknown;
 
-  constructor(
-    message: string,
-    detail: { field?: string; value?: unknown } = {},
-    options?: PlasticityErrorOptions,
-  ) {
+  constructor(message: string, detail: { field?: string; value?: unknown } = {}, options?: PlasticityErrorOptions) {
     super('E_VALUE', message, options);
     this.field = detail.field;
     this.value = detail.value;

@@ -58,10 +58,10 @@ export type TrainingListener = (event: TrainingEvent) => void;
 function checkCount(value: unknown, field: string, allowUndefined: boolean): void {
   if (value === undefined && allowUndefined) return;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-    throw new ValueError(
-      `Training event field ${field} must be a non-negative integer; got ${describeValue(value)}.`,
-      { field, value },
-    );
+    throw new ValueError(`Training event field ${field} must be a non-negative integer; got ${describeValue(value)}.`, {
+      field,
+      value,
+    });
   }
 }
 

@@ -23,7 +23,11 @@ function reduceTo(grad: tf.Tensor, shape: number[]): tf.Tensor {
   return tf.reshape(summed, shape);
 }
 
-function binaryGrad(kernelName: string, fa: (a: tf.Tensor, b: tf.Tensor, dy: tf.Tensor) => tf.Tensor, fb: (a: tf.Tensor, b: tf.Tensor, dy: tf.Tensor) => tf.Tensor): tf.GradConfig {
+function binaryGrad(
+  kernelName: string,
+  fa: (a: tf.Tensor, b: tf.Tensor, dy: tf.Tensor) => tf.Tensor,
+  fb: (a: tf.Tensor, b: tf.Tensor, dy: tf.Tensor) => tf.Tensor,
+): tf.GradConfig {
   return {
     kernelName,
     inputsToSave: ['a', 'b'],
@@ -88,7 +92,11 @@ function avgPoolGrad(original: tf.GradConfig): tf.GradConfig {
           // tfjs's AvgPoolGrad divides by fh*fw everywhere; rescale dy so each window divides by
           // its own in-bounds count instead.
           const scale = tf.tensor4d(count, [1, info.outHeight, info.outWidth, 1]);
-          return runKernel('AvgPoolGrad', { dy: tf.mul(dy, scale), input: x }, { filterSize, strides, pad, dimRoundingMode });
+          return runKernel(
+            'AvgPoolGrad',
+            { dy: tf.mul(dy, scale), input: x },
+            { filterSize, strides, pad, dimRoundingMode },
+          );
         },
       };
     }) as GradFunc,
@@ -100,12 +108,24 @@ function dilateFilter(filter: tf.Tensor4D, [dh, dw]: [number, number]): tf.Tenso
   const [fh, fw, cin, cout] = filter.shape;
   let f: tf.Tensor = filter;
   if (dh > 1) {
-    f = tf.pad(tf.reshape(f, [fh, 1, fw, cin, cout]), [[0, 0], [0, dh - 1], [0, 0], [0, 0], [0, 0]]);
+    f = tf.pad(tf.reshape(f, [fh, 1, fw, cin, cout]), [
+      [0, 0],
+      [0, dh - 1],
+      [0, 0],
+      [0, 0],
+      [0, 0],
+    ]);
     f = tf.slice(tf.reshape(f, [fh * dh, fw, cin, cout]), 0, (fh - 1) * dh + 1);
   }
   const h = f.shape[0]!;
   if (dw > 1) {
-    f = tf.pad(tf.reshape(f, [h, fw, 1, cin, cout]), [[0, 0], [0, 0], [0, dw - 1], [0, 0], [0, 0]]);
+    f = tf.pad(tf.reshape(f, [h, fw, 1, cin, cout]), [
+      [0, 0],
+      [0, 0],
+      [0, dw - 1],
+      [0, 0],
+      [0, 0],
+    ]);
     f = tf.slice(tf.reshape(f, [h, fw * dw, cin, cout]), [0, 0], [h, (fw - 1) * dw + 1]);
   }
   return f as tf.Tensor4D;
@@ -128,7 +148,12 @@ function conv2dGrad(original: tf.GradConfig): tf.GradConfig {
       const [x, filter] = saved as [tf.Tensor4D, tf.Tensor4D];
       const common = { strides, pad, dataFormat, dimRoundingMode };
       return {
-        x: () => runKernel('Conv2DBackpropInput', { dy, filter: dilateFilter(filter, rates) }, { ...common, inputShape: x.shape }),
+        x: () =>
+          runKernel(
+            'Conv2DBackpropInput',
+            { dy, filter: dilateFilter(filter, rates) },
+            { ...common, inputShape: x.shape },
+          ),
         filter: () => {
           const dilatedShape = dilateFilter(tf.zerosLike(filter), rates).shape;
           const full = runKernel('Conv2DBackpropFilter', { x, dy }, { ...common, filterShape: dilatedShape });
@@ -149,10 +174,26 @@ const scatterNdGrad: tf.GradConfig = {
 };
 
 function registerGradientFixes(): void {
-  tf.registerGradient(binaryGrad('Maximum', (a, b, dy) => tf.mul(dy, mask(tf.greaterEqual(a, b))), (a, b, dy) => tf.mul(dy, mask(tf.less(a, b)))));
-  tf.registerGradient(binaryGrad('Minimum', (a, b, dy) => tf.mul(dy, mask(tf.lessEqual(a, b))), (a, b, dy) => tf.mul(dy, mask(tf.greater(a, b)))));
   tf.registerGradient(
-    binaryGrad('SquaredDifference', (a, b, dy) => tf.mul(dy, tf.mul(2, tf.sub(a, b))), (a, b, dy) => tf.mul(dy, tf.mul(-2, tf.sub(a, b)))),
+    binaryGrad(
+      'Maximum',
+      (a, b, dy) => tf.mul(dy, mask(tf.greaterEqual(a, b))),
+      (a, b, dy) => tf.mul(dy, mask(tf.less(a, b))),
+    ),
+  );
+  tf.registerGradient(
+    binaryGrad(
+      'Minimum',
+      (a, b, dy) => tf.mul(dy, mask(tf.lessEqual(a, b))),
+      (a, b, dy) => tf.mul(dy, mask(tf.greater(a, b))),
+    ),
+  );
+  tf.registerGradient(
+    binaryGrad(
+      'SquaredDifference',
+      (a, b, dy) => tf.mul(dy, tf.mul(2, tf.sub(a, b))),
+      (a, b, dy) => tf.mul(dy, tf.mul(-2, tf.sub(a, b))),
+    ),
   );
   for (const kernel of ['Greater', 'GreaterEqual', 'Less', 'LessEqual', 'Equal', 'NotEqual']) {
     tf.registerGradient(zeroGrad(kernel));

@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import './tfjs-side-effects.js';
+import type {} from '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -38,10 +39,12 @@ describe('tfjs gradient registration', () => {
       [1, 2],
       [0.5, -1],
     ]);
-    const w = tf.variable(tf.tensor2d([
-      [0.1, -0.2, 0.3],
-      [0.0, 0.4, -0.1],
-    ]));
+    const w = tf.variable(
+      tf.tensor2d([
+        [0.1, -0.2, 0.3],
+        [0.0, 0.4, -0.1],
+      ]),
+    );
     const targets = tf.oneHot(tf.tensor1d([2, 0], 'int32'), 3);
     const { grads } = tf.variableGrads(() =>
       tf.mean(tf.neg(tf.sum(tf.mul(targets, tf.logSoftmax(tf.matMul(x, w))), 1))),

@@ -1,3 +1,4 @@
+/// <reference types="@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops.d.ts" preserve="true" />
 /**
  * `@plasticity/core`: the plugin registry, backend contract, seeded randomness, artifact IO,
  * training events and errors that every Plasticity package builds on.

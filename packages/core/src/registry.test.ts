@@ -54,7 +54,10 @@ describe('plugin registry', () => {
 
   it('uses a static fromConfig when the class has one', () => {
     registerPlugin('layer', FromConfigOnly as never);
-    const copy = deserializePlugin<FromConfigOnly>('layer', { className: FromConfigOnly.className, config: { units: 4 } });
+    const copy = deserializePlugin<FromConfigOnly>('layer', {
+      className: FromConfigOnly.className,
+      config: { units: 4 },
+    });
     expect(copy.units).toBe(4);
     expect(FromConfigOnly.built).toBe(1);
   });
@@ -77,7 +80,9 @@ describe('plugin registry', () => {
     }
     const attempt = (): unknown => registerLayer(Other);
     expect(attempt).toThrow(DuplicatePluginError);
-    expect(attempt).toThrow(/layer named "Test>Scale" is already registered.*registerLayer\(Other, \{ override: true \}\)/);
+    expect(attempt).toThrow(
+      /layer named "Test>Scale" is already registered.*registerLayer\(Other, \{ override: true \}\)/,
+    );
     registerLayer(Other, { override: true });
     expect(getPlugin('layer', 'Test>Scale')).toBe(Other);
   });
@@ -120,7 +125,9 @@ describe('plugin registry', () => {
 
   it('is shared across module copies through globalThis', () => {
     registerLayer(Scale);
-    const stores = Object.getOwnPropertySymbols(globalThis).filter((s) => s.description === '@plasticity/core/registry');
+    const stores = Object.getOwnPropertySymbols(globalThis).filter(
+      (s) => s.description === '@plasticity/core/registry',
+    );
     expect(stores).toHaveLength(1);
   });
 });

@@ -37,12 +37,7 @@ export type PluginKind = (typeof PLUGIN_KINDS)[number];
 
 /** A JSON-compatible configuration value. */
 export type ConfigValue =
-  | string
-  | number
-  | boolean
-  | null
-  | readonly ConfigValue[]
-  | { readonly [key: string]: ConfigValue | undefined };
+  string | number | boolean | null | readonly ConfigValue[] | { readonly [key: string]: ConfigValue | undefined };
 
 /** The configuration of a serializable object: plain JSON. */
 export type ConfigDict = { [key: string]: ConfigValue | undefined };
@@ -93,10 +88,10 @@ function store(): RegistryStore {
 
 function kindMap(kind: PluginKind): Map<string, PluginClass> {
   if (!(PLUGIN_KINDS as readonly string[]).includes(kind)) {
-    throw new ValueError(
-      `Unknown plugin kind ${describeValue(kind)}; use one of ${PLUGIN_KINDS.join(', ')}.`,
-      { field: 'kind', value: kind },
-    );
+    throw new ValueError(`Unknown plugin kind ${describeValue(kind)}; use one of ${PLUGIN_KINDS.join(', ')}.`, {
+      field: 'kind',
+      value: kind,
+    });
   }
   const all = store();
   let map = all.get(kind);
@@ -170,10 +165,7 @@ export function hasPlugin(kind: PluginKind, className: string): boolean {
  * @throws UnknownPluginError naming the kind, the name, the names that are registered and the
  *   call that fixes it.
  */
-export function getPlugin<T extends Serializable = Serializable>(
-  kind: PluginKind,
-  className: string,
-): PluginClass<T> {
+export function getPlugin<T extends Serializable = Serializable>(kind: PluginKind, className: string): PluginClass<T> {
   const cls = kindMap(kind).get(className);
   if (cls === undefined) {
     const known = [...kindMap(kind).keys()].sort();
@@ -242,10 +234,7 @@ export function deserializePlugin<T extends Serializable = Serializable>(
   return new Ctor(config);
 }
 
-type KindRegistrar = <T extends Serializable>(
-  cls: PluginClass<T>,
-  options?: RegisterOptions,
-) => PluginClass<T>;
+type KindRegistrar = <T extends Serializable>(cls: PluginClass<T>, options?: RegisterOptions) => PluginClass<T>;
 
 function registrarFor(kind: PluginKind): KindRegistrar {
   return (cls, options) => registerPlugin(kind, cls, options);

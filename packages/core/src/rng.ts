@@ -50,8 +50,7 @@ function splitSeed(seed: number | bigint, field: string): [hi: number, lo: numbe
   }
   if (!Number.isSafeInteger(seed) || seed < 0) {
     throw new ValueError(
-      `${field} must be a non-negative safe integer (or a bigint below 2^64); got ` +
-        `${describeValue(seed)}.`,
+      `${field} must be a non-negative safe integer (or a bigint below 2^64); got ` + `${describeValue(seed)}.`,
       { field, value: seed },
     );
   }
@@ -59,14 +58,7 @@ function splitSeed(seed: number | bigint, field: string): [hi: number, lo: numbe
 }
 
 /** (aHi:aLo) * (bHi:bLo) + (cHi:cLo) modulo 2^64, on 32-bit halves. */
-function mulAdd64(
-  aHi: number,
-  aLo: number,
-  bHi: number,
-  bLo: number,
-  cHi: number,
-  cLo: number,
-): [number, number] {
+function mulAdd64(aHi: number, aLo: number, bHi: number, bLo: number, cHi: number, cLo: number): [number, number] {
   const a0 = aLo & 0xffff;
   const a1 = aLo >>> 16;
   const b0 = bLo & 0xffff;
@@ -265,10 +257,10 @@ export function createRng(seed: number | bigint, options: RngOptions = {}): Rng 
 }
 
 // fdlibm e_log.c constants.
-const LN2_HI = 6.93147180369123816490e-1;
+const LN2_HI = 6.9314718036912381649e-1;
 const LN2_LO = 1.90821492927058770002e-10;
 const TWO54 = 1.8014398509481984e16;
-const LG1 = 6.666666666666735130e-1;
+const LG1 = 6.66666666666673513e-1;
 const LG2 = 3.999999999940941908e-1;
 const LG3 = 2.857142874366239149e-1;
 const LG4 = 2.222219843214978396e-1;
@@ -312,7 +304,7 @@ export function deterministicLog(value: number): number {
   const dk = k;
   if ((0x000fffff & (2 + hx)) < 3) {
     if (f === 0) return k === 0 ? 0 : dk * LN2_HI + dk * LN2_LO;
-    const r = f * f * (0.5 - 0.33333333333333333 * f);
+    const r = f * f * (0.5 - 0.3333333333333333 * f);
     return k === 0 ? f - r : dk * LN2_HI - (r - dk * LN2_LO - f);
   }
   const s = f / (2.0 + f);

@@ -16,7 +16,11 @@ const cores = cpus().length;
 const configs: { label: string; backend: string; threads: number }[] = [
   { label: 'cpu (tfjs-backend-cpu)', backend: 'cpu', threads: 1 },
   { label: 'wasm SIMD, 1 thread', backend: 'wasm', threads: 1 },
-  { label: `wasm SIMD, ${Math.max(2, Math.min(cores, 8))} threads`, backend: 'wasm', threads: Math.max(2, Math.min(cores, 8)) },
+  {
+    label: `wasm SIMD, ${Math.max(2, Math.min(cores, 8))} threads`,
+    backend: 'wasm',
+    threads: Math.max(2, Math.min(cores, 8)),
+  },
 ];
 
 async function measure(backend: string, threads: number): Promise<ChildResult> {
@@ -47,6 +51,15 @@ if (single !== undefined && multi !== undefined) {
     const b = multi.sizes.find((s) => s.n === n)!;
     console.log(`wasm ${multi.threads} threads / 1 thread, matMul ${n}³: ${(b.gflops / a.gflops).toFixed(2)}×`);
   }
+  const t = single.transposeB;
+  if (t !== undefined) {
+    console.log(
+      `wasm matMul 512³ with transposeB, explicit-transpose rewrite / stock tfjs kernel: ` +
+        `${(t.rewrittenGflops / t.stockGflops).toFixed(1)}× (${t.stockGflops.toFixed(2)} -> ${t.rewrittenGflops.toFixed(2)} GFLOP/s)`,
+    );
+  }
   const cpu = results[0]!.sizes.find((s) => s.n === 1024)!;
-  console.log(`wasm 1 thread / cpu, matMul 1024³: ${(single.sizes.find((s) => s.n === 1024)!.gflops / cpu.gflops).toFixed(1)}×`);
+  console.log(
+    `wasm 1 thread / cpu, matMul 1024³: ${(single.sizes.find((s) => s.n === 1024)!.gflops / cpu.gflops).toFixed(1)}×`,
+  );
 }

@@ -7,12 +7,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng, randomTensor, registerBackendPlugin, useBackend } from '@plasticity/core';
 import { cpuBackend } from '@plasticity/backend-cpu';
-import { wasmBackend, wasmThreadsInUse } from '@plasticity/backend-wasm';
+import { setExplicitTransposeMatMul, wasmBackend, wasmThreadsInUse } from '@plasticity/backend-wasm';
 
 export interface ChildResult {
   backend: string;
   threads: number;
   sizes: { n: number; medianMs: number; gflops: number; reps: number }[];
+  /** wasm only: matMul 512³ with transposeB, stock tfjs kernel vs our explicit-transpose rewrite. */
+  transposeB?: { stockGflops: number; rewrittenGflops: number };
 }
 
 const [backend = 'wasm', threadsArg = '1', sizesArg = '256,1024'] = process.argv.slice(2);
@@ -22,9 +24,9 @@ await useBackend(backend, { options: { wasm: { threads: Number(threadsArg) } } }
 
 // Not tf.tidy(() => x.dataSync()): tidy walks a returned typed array element by element looking
 // for tensors, which costs more than the matMul itself at 1024².
-function timeOnce(a: tf.Tensor, b: tf.Tensor): number {
+function timeOnce(a: tf.Tensor, b: tf.Tensor, transposeB = false): number {
   const start = performance.now();
-  const c = tf.matMul(a, b);
+  const c = tf.matMul(a, b, false, transposeB);
   c.dataSync(); // includes reading the result back
   const elapsed = performance.now() - start;
   c.dispose();
@@ -54,6 +56,18 @@ for (const n of sizes) {
   const times = Array.from({ length: reps }, () => timeOnce(a, b));
   const medianMs = median(times);
   result.sizes.push({ n, medianMs, gflops: flop / 1e9 / (medianMs / 1000), reps });
+  tf.dispose([a, b]);
+}
+if (backend === 'wasm') {
+  const n = 512;
+  const a = randomTensor([n, n], rng, { min: -1, max: 1 });
+  const b = randomTensor([n, n], rng, { min: -1, max: 1 });
+  const gflopsWith = (rewrite: boolean): number => {
+    setExplicitTransposeMatMul(rewrite);
+    timeOnce(a, b, true);
+    return (2 * n ** 3) / 1e9 / (median(Array.from({ length: 7 }, () => timeOnce(a, b, true))) / 1000);
+  };
+  result.transposeB = { stockGflops: gflopsWith(false), rewrittenGflops: gflopsWith(true) };
   tf.dispose([a, b]);
 }
 process.stdout.write(JSON.stringify(result));

@@ -4,11 +4,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 /** Something numeric to compare: a tensor, a (typed) array, or values with a shape. */
-export type Numeric =
-  | tf.Tensor
-  | number
-  | ArrayLike<number>
-  | { values: ArrayLike<number>; shape: readonly number[] };
+export type Numeric = tf.Tensor | number | ArrayLike<number> | { values: ArrayLike<number>; shape: readonly number[] };
 
 export interface CloseOptions {
   /** Relative tolerance (default 1e-5). */

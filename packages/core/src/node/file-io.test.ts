@@ -23,10 +23,15 @@ afterEach(async () => {
 });
 
 async function artifacts(values: number[]): Promise<tf.io.ModelArtifacts> {
-  const tensors = { 'w': tf.tensor1d(values), 'b': tf.tensor1d([0.5], 'float32') };
+  const tensors = { w: tf.tensor1d(values), b: tf.tensor1d([0.5], 'float32') };
   const { data, specs } = await tf.io.encodeWeights(tensors);
   tf.dispose(Object.values(tensors));
-  return { modelTopology: { layers: values.length }, weightSpecs: specs, weightData: data, trainingConfig: { loss: 'mse' } as never };
+  return {
+    modelTopology: { layers: values.length },
+    weightSpecs: specs,
+    weightData: data,
+    trainingConfig: { loss: 'mse' } as never,
+  };
 }
 
 function decoded(a: tf.io.ModelArtifacts): number[] {
@@ -73,7 +78,9 @@ describe('fileIO', () => {
     const attempt = fileIO(target).load!();
     await expect(attempt).rejects.toBeInstanceOf(ArtifactError);
     await expect(fileIO(target).load!()).rejects.toThrow(
-      new RegExp(`${shard.replace(/\./g, '\\.')}: weight data is truncated: the manifest describes 16 bytes but only 7`),
+      new RegExp(
+        `${shard.replace(/\./g, '\\.')}: weight data is truncated: the manifest describes 16 bytes but only 7`,
+      ),
     );
   });
 
@@ -87,9 +94,15 @@ describe('fileIO', () => {
     await expect(fileIO(target).load!()).rejects.toThrow(/bad\/model.json: is not valid JSON/);
     await writeFile(json, JSON.stringify({ format: 'layers-model' }));
     await expect(fileIO(target).load!()).rejects.toThrow(/missing fields "modelTopology" and "weightsManifest"/);
-    await writeFile(json, JSON.stringify({ modelTopology: {}, weightsManifest: [{ paths: ['gone.bin'], weights: [] }] }));
+    await writeFile(
+      json,
+      JSON.stringify({ modelTopology: {}, weightsManifest: [{ paths: ['gone.bin'], weights: [] }] }),
+    );
     await expect(fileIO(target).load!()).rejects.toThrow(/gone.bin: weight shard listed in .*model.json is missing/);
-    await writeFile(json, JSON.stringify({ modelTopology: {}, weightsManifest: [{ paths: ['../../etc/passwd'], weights: [] }] }));
+    await writeFile(
+      json,
+      JSON.stringify({ modelTopology: {}, weightsManifest: [{ paths: ['../../etc/passwd'], weights: [] }] }),
+    );
     await expect(fileIO(target).load!()).rejects.toThrow(/points outside the model directory/);
   });
 

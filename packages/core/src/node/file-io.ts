@@ -85,7 +85,10 @@ export function fileIO(target: string, options: FileIOOptions = {}): tf.io.IOHan
 
   const save = async (artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> => {
     if (artifacts.modelTopology instanceof ArrayBuffer) {
-      throw new ArtifactError(json, 'binary model topologies are not supported by the file handler; save JSON topology.');
+      throw new ArtifactError(
+        json,
+        'binary model topologies are not supported by the file handler; save JSON topology.',
+      );
     }
     await mkdir(dir, { recursive: true });
     const data = new Uint8Array(concatWeightData(artifacts.weightData));
@@ -114,7 +117,9 @@ export function fileIO(target: string, options: FileIOOptions = {}): tf.io.IOHan
     await writeFileAtomic(json, JSON.stringify(modelJson));
     const current = new Set(paths);
     await Promise.all(
-      previous.filter((p) => !current.has(p)).map((p) => rm(insideDirectory(dir, p, json), { force: true }).catch(() => undefined)),
+      previous
+        .filter((p) => !current.has(p))
+        .map((p) => rm(insideDirectory(dir, p, json), { force: true }).catch(() => undefined)),
     );
     return { modelArtifactsInfo: artifactsInfo(artifacts) };
   };
@@ -133,9 +138,13 @@ export function fileIO(target: string, options: FileIOOptions = {}): tf.io.IOHan
     try {
       parsed = JSON.parse(text);
     } catch (error) {
-      throw new ArtifactError(json, `is not valid JSON (${(error as Error).message}); the file is corrupt or truncated.`, {
-        cause: error,
-      });
+      throw new ArtifactError(
+        json,
+        `is not valid JSON (${(error as Error).message}); the file is corrupt or truncated.`,
+        {
+          cause: error,
+        },
+      );
     }
     const modelJson = validateModelJson(parsed, json);
     const groups = (modelJson.weightsManifest ?? []) as WeightsManifestGroup[];
@@ -154,7 +163,9 @@ export function fileIO(target: string, options: FileIOOptions = {}): tf.io.IOHan
         }
       }
     }
-    const weightData = concatWeightData(buffers.map((b) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer));
+    const weightData = concatWeightData(
+      buffers.map((b) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer),
+    );
     const shardNames = groups.flatMap((g) => g.paths.map((p) => join(dir, p)));
     checkWeightData(specs, weightData, shardNames.length === 1 ? shardNames[0]! : `${json} (weight shards)`);
     const artifacts: tf.io.ModelArtifacts = {
@@ -196,7 +207,9 @@ export function registerFileRouter(): void {
   fileRouterRegistered = true;
   // tfjs routers return null for URLs they do not handle, though IORouter's type says otherwise.
   const router = ((url: string | string[]): tf.io.IOHandler | null =>
-    typeof url === 'string' && url.startsWith(FILE_SCHEME) ? fileIO(url) : null) as Parameters<typeof tf.io.registerSaveRouter>[0];
+    typeof url === 'string' && url.startsWith(FILE_SCHEME) ? fileIO(url) : null) as Parameters<
+    typeof tf.io.registerSaveRouter
+  >[0];
   tf.io.registerSaveRouter(router);
   tf.io.registerLoadRouter(router);
 }

@@ -12,7 +12,12 @@ function capture(isTTY: boolean): { stream: PassThrough & { isTTY?: boolean; col
   if (isTTY) {
     stream.isTTY = true;
     stream.columns = 120;
-    Object.assign(stream, { cursorTo: () => true, clearLine: () => true, moveCursor: () => true, clearScreenDown: () => true });
+    Object.assign(stream, {
+      cursorTo: () => true,
+      clearLine: () => true,
+      moveCursor: () => true,
+      clearScreenDown: () => true,
+    });
   }
   return { stream, text: () => out };
 }

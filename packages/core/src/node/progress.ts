@@ -38,8 +38,7 @@ export function renderProgress(options: RenderProgressOptions = {}): ProgressRen
     bar?.stop();
     bar = undefined;
   };
-  const epochLabel = (epoch: number): string =>
-    `${label}epoch ${epoch + 1}${epochs === undefined ? '' : `/${epochs}`}`;
+  const epochLabel = (epoch: number): string => `${label}epoch ${epoch + 1}${epochs === undefined ? '' : `/${epochs}`}`;
 
   const listener = (event: TrainingEvent): void => {
     switch (event.type) {

@@ -12,8 +12,7 @@ type T = tfTypes.Tensor;
 
 /** How an input is generated. Float inputs are seeded uniform draws, rounded to float32. */
 export type InputSpec =
-  | { shape: number[]; kind?: 'float' | 'positive' }
-  | { shape: number[]; kind: 'int'; values: number[] };
+  { shape: number[]; kind?: 'float' | 'positive' } | { shape: number[]; kind: 'int'; values: number[] };
 
 export interface ConformanceCase {
   /** Unique; used in test titles and in known-gap lists. */
@@ -30,7 +29,6 @@ export interface ConformanceCase {
 }
 
 const f = (...shape: number[]): InputSpec => ({ shape });
-const pos = (...shape: number[]): InputSpec => ({ shape, kind: 'positive' });
 const ints = (shape: number[], values: number[]): InputSpec => ({ shape, kind: 'int', values });
 
 const unary = (
@@ -96,7 +94,11 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
     group: 'matMul',
     inputs: [f(4, 6), f(6, 5), f(5)],
     forward: (tf, a, b, bias) => tf.fused.matMul({ a: a!, b: b!, bias: bias!, activation: 'relu' }),
-    reference: (a, b, bias) => R.map(R.broadcast(R.matMul(a!, b!), bias!, (x, y) => x + y), (v) => Math.max(0, v)),
+    reference: (a, b, bias) =>
+      R.map(
+        R.broadcast(R.matMul(a!, b!), bias!, (x, y) => x + y),
+        (v) => Math.max(0, v),
+      ),
   },
   {
     name: 'conv2d valid stride 1',
@@ -273,15 +275,18 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
     group: 'gather',
     inputs: [ints([3], [3, 0, 1])],
     forward: (tf, i) => tf.oneHot(i!, 4),
-    reference: (i) => R.nd([3, 4], Array.from(i!.data).flatMap((v) => [0, 1, 2, 3].map((c) => (c === v ? 1 : 0)))),
+    reference: (i) =>
+      R.nd(
+        [3, 4],
+        Array.from(i!.data).flatMap((v) => [0, 1, 2, 3].map((c) => (c === v ? 1 : 0))),
+      ),
   },
   {
     name: 'argMax axis 1',
     group: 'reduction',
     inputs: [f(4, 5)],
     forward: (tf, x) => tf.argMax(x!, 1),
-    reference: (x) =>
-      R.reduce(x!, [1], false, (v) => v.indexOf(Math.max(...v))),
+    reference: (x) => R.reduce(x!, [1], false, (v) => v.indexOf(Math.max(...v))),
     grad: false,
   },
   {
@@ -297,7 +302,10 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
     inputs: [f(2, 3), f(2, 2)],
     forward: (tf, a, b) => tf.concat([a!, b!], 1),
     reference: (a, b) =>
-      R.nd([2, 5], [0, 1].flatMap((r) => [...a!.data.subarray(r * 3, r * 3 + 3), ...b!.data.subarray(r * 2, r * 2 + 2)])),
+      R.nd(
+        [2, 5],
+        [0, 1].flatMap((r) => [...a!.data.subarray(r * 3, r * 3 + 3), ...b!.data.subarray(r * 2, r * 2 + 2)]),
+      ),
   },
   {
     name: 'slice [1,1] size [2,2]',
@@ -331,21 +339,65 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
   unary('log', (tf, x) => tf.log(x), Math.log, 'positive'),
   unary('log1p', (tf, x) => tf.log1p(x), Math.log1p, 'positive'),
   unary('sqrt', (tf, x) => tf.sqrt(x), Math.sqrt, 'positive'),
-  unary('rsqrt', (tf, x) => tf.rsqrt(x), (v) => 1 / Math.sqrt(v), 'positive'),
-  unary('reciprocal', (tf, x) => tf.reciprocal(x), (v) => 1 / v, 'positive'),
-  unary('square', (tf, x) => tf.square(x), (v) => v * v),
+  unary(
+    'rsqrt',
+    (tf, x) => tf.rsqrt(x),
+    (v) => 1 / Math.sqrt(v),
+    'positive',
+  ),
+  unary(
+    'reciprocal',
+    (tf, x) => tf.reciprocal(x),
+    (v) => 1 / v,
+    'positive',
+  ),
+  unary(
+    'square',
+    (tf, x) => tf.square(x),
+    (v) => v * v,
+  ),
   unary('abs', (tf, x) => tf.abs(x), Math.abs),
-  unary('neg', (tf, x) => tf.neg(x), (v) => -v),
+  unary(
+    'neg',
+    (tf, x) => tf.neg(x),
+    (v) => -v,
+  ),
   unary('tanh', (tf, x) => tf.tanh(x), Math.tanh),
   unary('sigmoid', (tf, x) => tf.sigmoid(x), sigmoid),
-  unary('logSigmoid', (tf, x) => tf.logSigmoid(x), (v) => Math.log(sigmoid(v))),
-  unary('softplus', (tf, x) => tf.softplus(x), (v) => Math.log1p(Math.exp(v))),
-  unary('relu', (tf, x) => tf.relu(x), (v) => Math.max(0, v)),
-  unary('relu6 of 8x', (tf, x) => tf.relu6(tf.mul(x, 8)), (v) => Math.min(6, Math.max(0, 8 * v))),
-  unary('leakyRelu 0.2', (tf, x) => tf.leakyRelu(x, 0.2), (v) => (v > 0 ? v : 0.2 * v)),
-  unary('elu', (tf, x) => tf.elu(x), (v) => (v > 0 ? v : Math.exp(v) - 1)),
-  unary('selu', (tf, x) => tf.selu(x), (v) =>
-    1.0507009873554805 * (v > 0 ? v : 1.6732632423543772 * (Math.exp(v) - 1)),
+  unary(
+    'logSigmoid',
+    (tf, x) => tf.logSigmoid(x),
+    (v) => Math.log(sigmoid(v)),
+  ),
+  unary(
+    'softplus',
+    (tf, x) => tf.softplus(x),
+    (v) => Math.log1p(Math.exp(v)),
+  ),
+  unary(
+    'relu',
+    (tf, x) => tf.relu(x),
+    (v) => Math.max(0, v),
+  ),
+  unary(
+    'relu6 of 8x',
+    (tf, x) => tf.relu6(tf.mul(x, 8)),
+    (v) => Math.min(6, Math.max(0, 8 * v)),
+  ),
+  unary(
+    'leakyRelu 0.2',
+    (tf, x) => tf.leakyRelu(x, 0.2),
+    (v) => (v > 0 ? v : 0.2 * v),
+  ),
+  unary(
+    'elu',
+    (tf, x) => tf.elu(x),
+    (v) => (v > 0 ? v : Math.exp(v) - 1),
+  ),
+  unary(
+    'selu',
+    (tf, x) => tf.selu(x),
+    (v) => 1.0507009873554805 * (v > 0 ? v : 1.6732632423543772 * (Math.exp(v) - 1)),
   ),
   unary('sin', (tf, x) => tf.sin(x), Math.sin),
   unary('cos', (tf, x) => tf.cos(x), Math.cos),
@@ -355,16 +407,46 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
     group: 'elementwise',
     inputs: [f(2, 4)],
     forward: (tf, x) => tf.cumsum(x!, 1),
-    reference: (x) => R.nd([2, 4], [0, 1].flatMap((r) => [1, 2, 3, 4].map((n) => R.sumOf(Array.from(x!.data.subarray(r * 4, r * 4 + n)))))),
+    reference: (x) =>
+      R.nd(
+        [2, 4],
+        [0, 1].flatMap((r) => [1, 2, 3, 4].map((n) => R.sumOf(Array.from(x!.data.subarray(r * 4, r * 4 + n))))),
+      ),
   },
-  binary('add', (tf, a, b) => tf.add(a, b), (a, b) => a + b),
-  binary('sub', (tf, a, b) => tf.sub(a, b), (a, b) => a - b),
-  binary('mul', (tf, a, b) => tf.mul(a, b), (a, b) => a * b),
-  binary('div', (tf, a, b) => tf.div(a, b), (a, b) => a / b, ['float', 'positive']),
-  binary('pow', (tf, a, b) => tf.pow(a, b), (a, b) => a ** b, ['positive', 'float']),
+  binary(
+    'add',
+    (tf, a, b) => tf.add(a, b),
+    (a, b) => a + b,
+  ),
+  binary(
+    'sub',
+    (tf, a, b) => tf.sub(a, b),
+    (a, b) => a - b,
+  ),
+  binary(
+    'mul',
+    (tf, a, b) => tf.mul(a, b),
+    (a, b) => a * b,
+  ),
+  binary(
+    'div',
+    (tf, a, b) => tf.div(a, b),
+    (a, b) => a / b,
+    ['float', 'positive'],
+  ),
+  binary(
+    'pow',
+    (tf, a, b) => tf.pow(a, b),
+    (a, b) => a ** b,
+    ['positive', 'float'],
+  ),
   binary('maximum', (tf, a, b) => tf.maximum(a, b), Math.max),
   binary('minimum', (tf, a, b) => tf.minimum(a, b), Math.min),
-  binary('squaredDifference', (tf, a, b) => tf.squaredDifference(a, b), (a, b) => (a - b) ** 2),
+  binary(
+    'squaredDifference',
+    (tf, a, b) => tf.squaredDifference(a, b),
+    (a, b) => (a - b) ** 2,
+  ),
 ];
 
 /** erf by its Maclaurin series (converges fast for |x| <= 3; inputs here are in [-1, 1]). */

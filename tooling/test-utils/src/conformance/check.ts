@@ -49,11 +49,15 @@ export function checkForward(c: ConformanceCase, tolerance: Tolerance = DEFAULT_
   const before = tf.memory().numTensors;
   tf.tidy(() => {
     const actual = c.forward(tf, ...inputs.map((x, i) => toTensor(c.inputs[i]!, x)));
-    expectTensorsClose(actual, { values: expected.data, shape: expected.shape }, {
-      ...tolerance,
-      ...c.tolerance,
-      label: `${c.name} forward`,
-    });
+    expectTensorsClose(
+      actual,
+      { values: expected.data, shape: expected.shape },
+      {
+        ...tolerance,
+        ...c.tolerance,
+        label: `${c.name} forward`,
+      },
+    );
   });
   const after = tf.memory().numTensors;
   if (after !== before) throw new Error(`${c.name} forward leaked ${after - before} tensors`);
@@ -107,10 +111,14 @@ export function checkGradient(c: ConformanceCase, tolerance: Tolerance = DEFAULT
         minus[idx] = xm;
         numeric[j] = (refLoss(plus) - refLoss(minus)) / (2 * eps);
       }
-      expectTensorsClose(grads[k]!, { values: numeric, shape: x.shape }, {
-        ...tolerance,
-        label: `${c.name} gradient of input ${idx}`,
-      });
+      expectTensorsClose(
+        grads[k]!,
+        { values: numeric, shape: x.shape },
+        {
+          ...tolerance,
+          label: `${c.name} gradient of input ${idx}`,
+        },
+      );
     });
   });
   const after = tf.memory().numTensors;

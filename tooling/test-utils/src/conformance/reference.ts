@@ -172,7 +172,8 @@ export function conv2dTransposeValid(x: Nd, w: Nd, stride: number): Nd {
               for (let co = 0; co < cout; co++) {
                 const oy = iy * stride + fy;
                 const ox = ix * stride + fx;
-                out.data[((b * oh + oy) * ow + ox) * cout + co]! += v * w.data[((fy * fw + fx) * cout + co) * cin + ci]!;
+                out.data[((b * oh + oy) * ow + ox) * cout + co]! +=
+                  v * w.data[((fy * fw + fx) * cout + co) * cin + ci]!;
               }
         }
   return out;
@@ -249,7 +250,8 @@ export function gather(a: Nd, indices: number[], axis: number): Nd {
   const out = nd([...a.shape.slice(0, axis), indices.length, ...a.shape.slice(axis + 1)]);
   for (let o = 0; o < outer; o++)
     indices.forEach((idx, j) => {
-      for (let i = 0; i < inner; i++) out.data[(o * indices.length + j) * inner + i] = a.data[(o * dim + idx) * inner + i]!;
+      for (let i = 0; i < inner; i++)
+        out.data[(o * indices.length + j) * inner + i] = a.data[(o * dim + idx) * inner + i]!;
     });
   return out;
 }
