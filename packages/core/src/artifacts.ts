@@ -226,19 +226,32 @@ export function deleteMemoryArtifacts(key: string): boolean {
   return memoryStore().delete(memoryKey(key));
 }
 
-let memoryRouterRegistered = false;
+const ROUTERS_KEY = Symbol.for('@plasticity/core/io-routers');
 
-/** Lets tfjs (and our loaders) resolve `memory://key` URLs. Idempotent. */
-export function registerMemoryRouter(): void {
-  if (memoryRouterRegistered) return;
-  memoryRouterRegistered = true;
+/**
+ * Registers a tfjs save and load router for URLs that start with `scheme` (e.g. `'file://'`),
+ * once per scheme per application. `createHandler` receives the whole URL.
+ *
+ * @returns whether this call registered it (false if the scheme already had a router).
+ */
+export function registerSchemeRouter(scheme: string, createHandler: (url: string) => tf.io.IOHandler): boolean {
+  const holder = globalThis as unknown as Record<symbol, Set<string> | undefined>;
+  const registered = (holder[ROUTERS_KEY] ??= new Set());
+  if (registered.has(scheme)) return false;
+  registered.add(scheme);
   // tfjs routers return null for URLs they do not handle, though IORouter's type says otherwise.
   const router = ((url: string | string[]): tf.io.IOHandler | null =>
-    typeof url === 'string' && url.startsWith(MEMORY_SCHEME) ? memoryIO(url) : null) as Parameters<
+    typeof url === 'string' && url.startsWith(scheme) ? createHandler(url) : null) as Parameters<
     typeof tf.io.registerSaveRouter
   >[0];
   tf.io.registerSaveRouter(router);
   tf.io.registerLoadRouter(router);
+  return true;
+}
+
+/** Lets tfjs (and our loaders) resolve `memory://key` URLs. Idempotent. */
+export function registerMemoryRouter(): void {
+  registerSchemeRouter(MEMORY_SCHEME, memoryIO);
 }
 
 /**

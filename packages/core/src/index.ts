@@ -86,6 +86,7 @@ export {
   deleteMemoryArtifacts,
   memoryIO,
   registerMemoryRouter,
+  registerSchemeRouter,
   resolveIOHandler,
   validateModelJson,
   weightByteLength,

@@ -13,6 +13,7 @@ import {
   artifactsInfo,
   checkWeightData,
   concatWeightData,
+  registerSchemeRouter,
   validateModelJson,
   type WeightsManifestGroup,
 } from '../artifacts.js';
@@ -196,20 +197,10 @@ export async function hasModelJson(target: string): Promise<boolean> {
   }
 }
 
-let fileRouterRegistered = false;
-
 /**
  * Lets tfjs (`tf.io.getSaveHandlers('file://…')`) and Plasticity loaders resolve `file://` URLs
  * without tfjs-node. Idempotent. Do not combine with tfjs-node's own file router.
  */
 export function registerFileRouter(): void {
-  if (fileRouterRegistered) return;
-  fileRouterRegistered = true;
-  // tfjs routers return null for URLs they do not handle, though IORouter's type says otherwise.
-  const router = ((url: string | string[]): tf.io.IOHandler | null =>
-    typeof url === 'string' && url.startsWith(FILE_SCHEME) ? fileIO(url) : null) as Parameters<
-    typeof tf.io.registerSaveRouter
-  >[0];
-  tf.io.registerSaveRouter(router);
-  tf.io.registerLoadRouter(router);
+  registerSchemeRouter(FILE_SCHEME, (url) => fileIO(url));
 }
