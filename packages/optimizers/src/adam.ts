@@ -1,0 +1,92 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { ConfigDict } from '@plasticity/core';
+import { Optimizer, type OptimizerConfig, type UpdateContext } from './optimizer.js';
+import { boolean, positive, unitInterval } from './validate.js';
+
+export interface AdamConfig extends OptimizerConfig {
+  beta1?: number;
+  beta2?: number;
+  epsilon?: number;
+  /** Use the maximum of past second moments (Reddi et al. 2018). */
+  amsgrad?: boolean;
+}
+
+function adamFields(
+  owner: string,
+  config: AdamConfig,
+): { beta1: number; beta2: number; epsilon: number; amsgrad: boolean } {
+  return {
+    beta1: unitInterval(owner, 'beta1', config.beta1 ?? 0.9),
+    beta2: unitInterval(owner, 'beta2', config.beta2 ?? 0.999),
+    epsilon: positive(owner, 'epsilon', config.epsilon ?? 1e-8),
+    amsgrad: boolean(owner, 'amsgrad', config.amsgrad ?? false),
+  };
+}
+
+/**
+ * Adam (Kingma & Ba 2015) as PyTorch's `torch.optim.Adam`, with optional AMSGrad:
+ * `m = β₁m + (1−β₁)g`, `v = β₂v + (1−β₂)g²`,
+ * `w −= lr/(1−β₁ᵗ) · m / (√v̂/√(1−β₂ᵗ) + ε)` where `v̂` is `v` or its running maximum.
+ * Weight decay is coupled (L2 added to the gradient); use {@link AdamW} for decoupled decay.
+ */
+export class Adam extends Optimizer {
+  static override readonly className: string = 'Adam';
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly epsilon: number;
+  readonly amsgrad: boolean;
+  /** Decoupled (AdamW) instead of coupled (L2) weight decay. */
+  protected readonly decoupled: boolean = false;
+
+  constructor(config: AdamConfig = {}) {
+    super(config, 0.001);
+    ({
+      beta1: this.beta1,
+      beta2: this.beta2,
+      epsilon: this.epsilon,
+      amsgrad: this.amsgrad,
+    } = adamFields(new.target.name, config));
+  }
+
+  protected updateRule({ variable, grad, learningRate, weightDecay, step, slot }: UpdateContext): void {
+    let g = grad;
+    let w: tf.Tensor = variable;
+    if (weightDecay > 0) {
+      if (this.decoupled) w = tf.mul(variable, 1 - learningRate * weightDecay);
+      else g = tf.add(g, tf.mul(variable, weightDecay));
+    }
+    const m = slot('m');
+    const v = slot('v');
+    const mNext = tf.add(tf.mul(m, this.beta1), tf.mul(g, 1 - this.beta1));
+    const vNext = tf.add(tf.mul(v, this.beta2), tf.mul(tf.square(g), 1 - this.beta2));
+    m.assign(mNext);
+    v.assign(vNext);
+    let second: tf.Tensor = vNext;
+    if (this.amsgrad) {
+      const vMax = slot('vMax');
+      second = tf.maximum(vMax, vNext);
+      vMax.assign(second);
+    }
+    const bias1 = 1 - this.beta1 ** step;
+    const bias2Sqrt = Math.sqrt(1 - this.beta2 ** step);
+    const denom = tf.add(tf.div(tf.sqrt(second), bias2Sqrt), this.epsilon);
+    variable.assign(tf.sub(w, tf.mul(tf.div(mNext, denom), learningRate / bias1)));
+  }
+
+  protected ownConfig(): ConfigDict {
+    return { beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, amsgrad: this.amsgrad };
+  }
+}
+
+/**
+ * AdamW (Loshchilov & Hutter 2019) as PyTorch's `torch.optim.AdamW`: Adam with decoupled weight
+ * decay, `w ← w·(1 − lr·wd)` before the Adam step. Default weight decay 0.01.
+ */
+export class AdamW extends Adam {
+  static override readonly className: string = 'AdamW';
+  protected override readonly decoupled: boolean = true;
+
+  constructor(config: AdamConfig = {}) {
+    super({ ...config, weightDecay: config.weightDecay ?? 0.01 });
+  }
+}
