@@ -20,6 +20,7 @@
  */
 export {
   Optimizer,
+  l2Norm,
   matchesAny,
   type NamePattern,
   type NamedGradients,

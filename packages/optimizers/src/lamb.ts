@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ConfigDict } from '@plasticity/core';
-import { Optimizer, type OptimizerConfig, type UpdateContext } from './optimizer.js';
+import { Optimizer, l2Norm, type OptimizerConfig, type UpdateContext } from './optimizer.js';
 import { positive, unitInterval } from './validate.js';
 
 export interface LambConfig extends OptimizerConfig {
@@ -34,12 +34,12 @@ export class Lamb extends Optimizer {
     const vNext = tf.add(tf.mul(v, this.beta2), tf.mul(tf.square(grad), 1 - this.beta2));
     m.assign(mNext);
     v.assign(vNext);
-    const mHat = tf.div(mNext, 1 - this.beta1 ** step);
-    const vHat = tf.div(vNext, 1 - this.beta2 ** step);
-    let r = tf.div(mHat, tf.add(tf.sqrt(vHat), this.epsilon));
+    // m̂/(√v̂ + ε) with the bias corrections folded into scalars.
+    const denom = tf.add(tf.mul(tf.sqrt(vNext), 1 / Math.sqrt(1 - this.beta2 ** step)), this.epsilon);
+    let r = tf.div(tf.mul(mNext, 1 / (1 - this.beta1 ** step)), denom);
     if (weightDecay > 0) r = tf.add(r, tf.mul(variable, weightDecay));
-    const wNorm = tf.norm(variable);
-    const rNorm = tf.norm(r);
+    const wNorm = l2Norm(variable);
+    const rNorm = l2Norm(r);
     // Stays on the device: no read-back for the trust ratio.
     const bothPositive = tf.logicalAnd(tf.greater(wNorm, 0), tf.greater(rNorm, 0));
     const trust = tf.where(bothPositive, tf.div(wNorm, tf.maximum(rNorm, 1e-30)), tf.onesLike(wNorm));

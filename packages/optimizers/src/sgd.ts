@@ -40,7 +40,8 @@ export class SGD extends Optimizer {
     let g = weightDecay > 0 ? tf.add(grad, tf.mul(variable, weightDecay)) : grad;
     if (this.momentum > 0) {
       const buf = slot('momentum');
-      const next = step === 1 ? g : tf.add(tf.mul(buf, this.momentum), tf.mul(g, 1 - this.dampening));
+      const damped = this.dampening === 0 ? g : tf.mul(g, 1 - this.dampening);
+      const next = step === 1 ? g : tf.add(tf.mul(buf, this.momentum), damped);
       buf.assign(next);
       g = this.nesterov ? tf.add(g, tf.mul(next, this.momentum)) : next;
     }

@@ -8,9 +8,11 @@ import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { ChildResult } from './matmul-child.js';
+import type { OptimizerRow } from './optimizers-child.js';
 
 const run = promisify(execFile);
 const child = fileURLToPath(new URL('./matmul-child.js', import.meta.url));
+const optimizersChild = fileURLToPath(new URL('./optimizers-child.js', import.meta.url));
 const cores = cpus().length;
 
 const configs: { label: string; backend: string; threads: number }[] = [
@@ -62,4 +64,24 @@ if (single !== undefined && multi !== undefined) {
   console.log(
     `wasm 1 thread / cpu, matMul 1024³: ${(single.sizes.find((s) => s.n === 1024)!.gflops / cpu.gflops).toFixed(1)}×`,
   );
+}
+
+console.log(
+  '\nOptimizer step on a 1M-parameter model (1000×1000 kernel + bias), median ms; ours / tf.train on the same backend',
+);
+for (const backend of ['wasm', 'cpu']) {
+  const { stdout } = await run(process.execPath, [optimizersChild, backend], { timeout: 600_000, maxBuffer: 1 << 20 });
+  const { rows } = JSON.parse(stdout) as { rows: OptimizerRow[] };
+  const table: Record<string, Record<string, string>> = {};
+  for (const row of rows) {
+    table[row.name] = {
+      'ours ms': row.oursMs.toFixed(2),
+      'ours, no NaN check, ms': row.oursUncheckedMs.toFixed(2),
+      'tf.train ms': row.tfjsMs === null ? '(none)' : row.tfjsMs.toFixed(2),
+      'ours / tf.train': row.tfjsMs === null ? '' : (row.oursMs / row.tfjsMs).toFixed(2),
+      'no check / tf.train': row.tfjsMs === null ? '' : (row.oursUncheckedMs / row.tfjsMs).toFixed(2),
+    };
+  }
+  console.log(`backend: ${backend}`);
+  console.table(table);
 }
