@@ -8,7 +8,8 @@ describe('browser bundle of @plasticity/core', () => {
   it("registers tfjs's own gradient modules, not the Node bundle, so the app keeps one engine", async () => {
     const result = await build({
       stdin: {
-        contents: "import * as tf from '@tensorflow/tfjs-core';\nimport '@plasticity/core';\nconsole.log(tf.getBackend);",
+        contents:
+          "import * as tf from '@tensorflow/tfjs-core';\nimport '@plasticity/core';\nconsole.log(tf.getBackend);",
         resolveDir: packageDir,
         loader: 'js',
       },

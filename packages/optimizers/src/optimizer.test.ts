@@ -17,7 +17,7 @@ import {
   Lion,
   LinearWarmup,
   Nadam,
-  Optimizer,
+  type Optimizer,
   RMSprop,
   SGD,
   deserializeOptimizer,

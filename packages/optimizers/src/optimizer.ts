@@ -16,7 +16,7 @@ import {
   type Serializable,
   type SerializedPlugin,
 } from '@plasticity/core';
-import { LearningRateSchedule, toSchedule, type LearningRate } from './schedules.js';
+import { type LearningRateSchedule, toSchedule, type LearningRate } from './schedules.js';
 import { closedUnit, nonNegative, oneOf, positive, positiveInteger } from './validate.js';
 
 /** Selects variables by name: an exact name, a glob (`*` any run of characters), or a RegExp. */

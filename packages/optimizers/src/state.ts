@@ -20,7 +20,7 @@ import { Adamax } from './adamax.js';
 import { Lamb } from './lamb.js';
 import { Lion } from './lion.js';
 import { Nadam } from './nadam.js';
-import { Optimizer, type OptimizerState } from './optimizer.js';
+import { type Optimizer, type OptimizerState } from './optimizer.js';
 import { RMSprop } from './rmsprop.js';
 import { registerBuiltinSchedules } from './schedules.js';
 import { SGD } from './sgd.js';

@@ -18,7 +18,7 @@ import {
   Lamb,
   Lion,
   Nadam,
-  Optimizer,
+  type Optimizer,
   RMSprop,
   SGD,
   type OptimizerConfig,

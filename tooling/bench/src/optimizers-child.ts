@@ -43,7 +43,8 @@ const kernel = tf.variable(
   true,
   'bench/kernel',
 );
-const bias = tf.variable(tf.zeros([1000]), true, 'bench/bias');
+// The bias variable is looked up by name when its gradient is applied.
+tf.variable(tf.zeros([1000]), true, 'bench/bias');
 const gradients = {
   'bench/kernel': randomTensor([1000, 1000], rng, { distribution: 'normal', std: 0.01 }),
   'bench/bias': randomTensor([1000], rng, { distribution: 'normal', std: 0.01 }),
