@@ -4,7 +4,7 @@
  * names, `model.json` is replaced by rename, and only then are the previous shards removed, so a
  * crash mid-save leaves the previous model loadable.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { isAbsolute, join, normalize, resolve, sep } from 'node:path';
