@@ -351,3 +351,22 @@ describe('memory', () => {
     expect(tf.memory().numTensors).toBeLessThan(before);
   });
 });
+
+describe('learning-rate scale (what ReduceLROnPlateau drives)', () => {
+  it('multiplies the scheduled rate and is kept in the state', async () => {
+    const { PlateauTracker } = await import('./index.js');
+    const w = variable('scale/w', [1]);
+    const sgd = new SGD({ learningRate: 0.1 });
+    const tracker = new PlateauTracker({ patience: 0, factor: 0.1 });
+    for (const metric of [1, 1]) {
+      const lr = sgd.currentLearningRate();
+      sgd.learningRateScale *= tracker.update(metric, lr) / lr;
+    }
+    expect(sgd.currentLearningRate()).toBeCloseTo(0.01, 12);
+    apply(sgd, { 'scale/w': [1] });
+    expect(values(w)[0]).toBeCloseTo(1 - 0.01, 6);
+    const state = sgd.getState();
+    expect(state.meta.learningRateScale).toBeCloseTo(0.1, 12);
+    expect(() => (sgd.learningRateScale = -1)).toThrow(/learningRateScale must be >= 0/);
+  });
+});
