@@ -13,4 +13,6 @@ export {
   hasGradient,
   type Tolerance,
 } from './conformance/check.js';
+export { useTestBackend } from './backends.js';
+export { expectGradientsMatchFiniteDifferences, type FiniteDifferenceOptions } from './gradients.js';
 export * as reference from './conformance/reference.js';

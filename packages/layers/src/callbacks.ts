@@ -1,0 +1,337 @@
+/**
+ * Training callbacks (kind `callback`). A callback sees the model and the logs of every batch and
+ * epoch; `model.stopTraining = true` ends `fit` after the current epoch.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  ProgressEmitter,
+  ValueError,
+  describeValue,
+  registerCallback,
+  type ConfigDict,
+  type Serializable,
+  type TrainingListener,
+} from '@plasticity/core';
+import { PlateauTracker } from '@plasticity/optimizers';
+import type { Model } from './model.js';
+
+/** Named numbers: `{ loss, acc, val_loss, val_acc }`. */
+export type Logs = Record<string, number>;
+
+/** Base class of callbacks: override the hooks you need. */
+export class Callback implements Serializable {
+  static readonly className: string = 'Callback';
+  /** Set by `fit` (or a custom loop) before `onTrainBegin`. */
+  model: Model | undefined;
+  setModel(model: Model): void {
+    this.model = model;
+  }
+  onTrainBegin(_logs?: Logs): void | Promise<void> {}
+  onTrainEnd(_logs?: Logs): void | Promise<void> {}
+  onEpochBegin(_epoch: number, _logs?: Logs): void | Promise<void> {}
+  onEpochEnd(_epoch: number, _logs?: Logs): void | Promise<void> {}
+  onBatchBegin(_batch: number, _logs?: Logs): void | Promise<void> {}
+  onBatchEnd(_batch: number, _logs?: Logs): void | Promise<void> {}
+  getConfig(): ConfigDict {
+    return {};
+  }
+}
+
+/**
+ * Runs a list of callbacks and emits core training events, for `fit` and for custom training
+ * loops alike.
+ *
+ * @example
+ * ```ts
+ * const callbacks = new CallbackList([new History(), new EarlyStopping({ patience: 3 })], { model, epochs: 10, steps: 100 });
+ * await callbacks.trainBegin();
+ * for (let epoch = 0; epoch < 10 && !model.stopTraining; epoch++) {
+ *   await callbacks.epochBegin(epoch);
+ *   for (let b = 0; b < 100; b++) { … ; await callbacks.batchEnd(epoch, b, { loss }); }
+ *   await callbacks.epochEnd(epoch, { loss });
+ * }
+ * await callbacks.trainEnd();
+ * ```
+ */
+export class CallbackList {
+  readonly callbacks: Callback[];
+  readonly progress: ProgressEmitter;
+  private readonly epochs: number | undefined;
+  private readonly steps: number | undefined;
+  private stopped = false;
+  private lastLogs: Logs = {};
+
+  constructor(
+    callbacks: readonly Callback[],
+    options: {
+      model: Model;
+      epochs?: number;
+      steps?: number;
+      progress?: ProgressEmitter | TrainingListener;
+      label?: string;
+    },
+  ) {
+    this.callbacks = [...callbacks];
+    for (const cb of this.callbacks) cb.setModel(options.model);
+    if (options.progress instanceof ProgressEmitter) this.progress = options.progress;
+    else {
+      this.progress = new ProgressEmitter();
+      if (options.progress !== undefined) this.progress.on(options.progress);
+    }
+    this.epochs = options.epochs;
+    this.steps = options.steps;
+    this.label = options.label;
+  }
+  private readonly label: string | undefined;
+
+  async trainBegin(): Promise<void> {
+    this.progress.emit({
+      type: 'begin',
+      ...(this.label === undefined ? {} : { label: this.label }),
+      ...(this.epochs === undefined ? {} : { epochs: this.epochs }),
+      ...(this.steps === undefined ? {} : { steps: this.steps }),
+    });
+    for (const cb of this.callbacks) await cb.onTrainBegin();
+  }
+  async epochBegin(epoch: number): Promise<void> {
+    for (const cb of this.callbacks) await cb.onEpochBegin(epoch);
+  }
+  async batchBegin(batch: number): Promise<void> {
+    for (const cb of this.callbacks) await cb.onBatchBegin(batch);
+  }
+  async batchEnd(epoch: number, batch: number, logs: Logs): Promise<void> {
+    this.progress.emit({
+      type: 'batch',
+      epoch,
+      batch,
+      ...(this.steps === undefined ? {} : { steps: this.steps }),
+      metrics: logs,
+    });
+    for (const cb of this.callbacks) await cb.onBatchEnd(batch, logs);
+  }
+  async epochEnd(epoch: number, logs: Logs): Promise<void> {
+    this.lastLogs = logs;
+    for (const cb of this.callbacks) await cb.onEpochEnd(epoch, logs);
+    this.progress.emit({
+      type: 'epoch',
+      epoch,
+      ...(this.epochs === undefined ? {} : { epochs: this.epochs }),
+      metrics: logs,
+    });
+  }
+  /** Marks that training stopped before the planned number of epochs. */
+  markStopped(): void {
+    this.stopped = true;
+  }
+  async trainEnd(error?: unknown): Promise<void> {
+    for (const cb of this.callbacks) await cb.onTrainEnd(this.lastLogs);
+    this.progress.emit({
+      type: 'end',
+      metrics: this.lastLogs,
+      ...(this.stopped ? { stopped: true } : {}),
+      ...(error === undefined ? {} : { error: error instanceof Error ? error.message : String(error) }),
+    });
+  }
+}
+
+/** Records every epoch's logs: `history.history.loss[epoch]`. */
+export class History extends Callback {
+  static override readonly className = 'History';
+  readonly epoch: number[] = [];
+  readonly history: Record<string, number[]> = {};
+  override onEpochEnd(epoch: number, logs: Logs = {}): void {
+    this.epoch.push(epoch);
+    for (const [k, v] of Object.entries(logs)) (this.history[k] ??= []).push(v);
+  }
+}
+
+type Mode = 'min' | 'max' | 'auto';
+
+function monitorMode(monitor: string, mode: Mode): 'min' | 'max' {
+  if (mode !== 'auto') return mode;
+  return /acc|auc|precision|recall|r2/.test(monitor) ? 'max' : 'min';
+}
+
+function readMonitor(owner: string, monitor: string, logs: Logs | undefined): number | undefined {
+  const value = logs?.[monitor];
+  if (value === undefined) {
+    console.warn(`${owner}: metric "${monitor}" is not in the logs (${Object.keys(logs ?? {}).join(', ')}); skipping.`);
+  }
+  return value;
+}
+
+/**
+ * Stops training when `monitor` has not improved by `minDelta` for `patience` epochs; with
+ * `restoreBestWeights`, puts back the weights of the best epoch (TF.js throws "not implemented").
+ */
+export class EarlyStopping extends Callback {
+  static override readonly className = 'EarlyStopping';
+  readonly monitor: string;
+  readonly minDelta: number;
+  readonly patience: number;
+  readonly mode: 'min' | 'max';
+  readonly baseline: number | undefined;
+  readonly restoreBestWeights: boolean;
+  /** The epoch training stopped at, or 0. */
+  stoppedEpoch = 0;
+  bestEpoch = 0;
+  private best = Infinity;
+  private wait = 0;
+  private bestWeights: tf.Tensor[] | undefined;
+
+  constructor(
+    config: {
+      monitor?: string;
+      minDelta?: number;
+      patience?: number;
+      mode?: Mode;
+      baseline?: number;
+      restoreBestWeights?: boolean;
+    } = {},
+  ) {
+    super();
+    this.monitor = config.monitor ?? 'val_loss';
+    this.minDelta = Math.abs(config.minDelta ?? 0);
+    this.patience = config.patience ?? 0;
+    this.mode = monitorMode(this.monitor, config.mode ?? 'auto');
+    this.baseline = config.baseline;
+    this.restoreBestWeights = config.restoreBestWeights ?? false;
+    if (!Number.isInteger(this.patience) || this.patience < 0) {
+      throw new ValueError(`EarlyStopping: patience must be an integer >= 0; got ${describeValue(this.patience)}.`, {
+        field: 'patience',
+        value: this.patience,
+      });
+    }
+  }
+
+  private improved(value: number, reference: number): boolean {
+    return this.mode === 'min' ? value < reference - this.minDelta : value > reference + this.minDelta;
+  }
+
+  override onTrainBegin(): void {
+    this.wait = 0;
+    this.stoppedEpoch = 0;
+    this.best = this.mode === 'min' ? Infinity : -Infinity;
+    this.disposeBest();
+  }
+
+  override onEpochEnd(epoch: number, logs?: Logs): void {
+    const value = readMonitor('EarlyStopping', this.monitor, logs);
+    if (value === undefined) return;
+    if (this.restoreBestWeights && this.bestWeights === undefined) this.bestWeights = this.model!.getWeights();
+    this.wait++;
+    if (this.improved(value, this.best)) {
+      this.best = value;
+      this.bestEpoch = epoch;
+      if (this.restoreBestWeights) {
+        this.disposeBest();
+        this.bestWeights = this.model!.getWeights();
+      }
+      if (this.baseline === undefined || this.improved(value, this.baseline)) this.wait = 0;
+    }
+    if (this.wait >= this.patience && epoch > 0) {
+      this.stoppedEpoch = epoch;
+      this.model!.stopTraining = true;
+    }
+  }
+
+  override onTrainEnd(): void {
+    if (this.restoreBestWeights && this.bestWeights !== undefined && this.stoppedEpoch > 0) {
+      this.model!.setWeights(this.bestWeights);
+    }
+    this.disposeBest();
+  }
+
+  private disposeBest(): void {
+    if (this.bestWeights !== undefined) tf.dispose(this.bestWeights);
+    this.bestWeights = undefined;
+  }
+
+  override getConfig(): ConfigDict {
+    return {
+      monitor: this.monitor,
+      minDelta: this.minDelta,
+      patience: this.patience,
+      mode: this.mode,
+      restoreBestWeights: this.restoreBestWeights,
+      ...(this.baseline === undefined ? {} : { baseline: this.baseline }),
+    };
+  }
+}
+
+/** Multiplies the learning rate by `factor` when `monitor` plateaus (PyTorch/Keras semantics). */
+export class ReduceLROnPlateau extends Callback {
+  static override readonly className = 'ReduceLROnPlateau';
+  readonly monitor: string;
+  private readonly tracker: PlateauTracker;
+  constructor(
+    config: {
+      monitor?: string;
+      factor?: number;
+      patience?: number;
+      mode?: Mode;
+      minDelta?: number;
+      cooldown?: number;
+      minLearningRate?: number;
+    } = {},
+  ) {
+    super();
+    this.monitor = config.monitor ?? 'val_loss';
+    this.tracker = new PlateauTracker({
+      mode: monitorMode(this.monitor, config.mode ?? 'auto'),
+      factor: config.factor ?? 0.1,
+      patience: config.patience ?? 10,
+      threshold: config.minDelta ?? 1e-4,
+      thresholdMode: 'abs',
+      cooldown: config.cooldown ?? 0,
+      minLearningRate: config.minLearningRate ?? 0,
+    });
+  }
+  override onEpochEnd(_epoch: number, logs?: Logs): void {
+    const value = readMonitor('ReduceLROnPlateau', this.monitor, logs);
+    const optimizer = this.model?.optimizer;
+    if (value === undefined || optimizer === undefined) return;
+    const lr = optimizer.currentLearningRate();
+    const next = this.tracker.update(value, lr);
+    if (next !== lr && lr > 0) optimizer.learningRateScale *= next / lr;
+    if (logs !== undefined) logs['lr'] = optimizer.currentLearningRate();
+  }
+}
+
+/** Sets the learning rate at the start of each epoch from `schedule(epoch, currentLr)`. */
+export class LearningRateScheduler extends Callback {
+  static override readonly className = 'LearningRateScheduler';
+  constructor(private readonly schedule: (epoch: number, learningRate: number) => number) {
+    super();
+  }
+  override onEpochBegin(epoch: number): void {
+    const optimizer = this.model?.optimizer;
+    if (optimizer === undefined) return;
+    const current = optimizer.currentLearningRate();
+    const next = this.schedule(epoch, current);
+    if (!(Number.isFinite(next) && next >= 0)) {
+      throw new ValueError(`LearningRateScheduler: the schedule returned ${describeValue(next)} for epoch ${epoch}.`, {
+        field: 'learningRate',
+        value: next,
+      });
+    }
+    const base = optimizer.learningRate.valueAt(optimizer.iterations);
+    optimizer.learningRateScale = base === 0 ? 1 : next / base;
+  }
+}
+
+/** Stops training as soon as the batch loss is NaN or infinite. */
+export class TerminateOnNaN extends Callback {
+  static override readonly className = 'TerminateOnNaN';
+  override onBatchEnd(batch: number, logs?: Logs): void {
+    const loss = logs?.['loss'];
+    if (loss !== undefined && !Number.isFinite(loss)) {
+      console.warn(`TerminateOnNaN: batch ${batch} has loss ${loss}; stopping.`);
+      this.model!.stopTraining = true;
+    }
+  }
+}
+
+export function registerBuiltinCallbacks(): void {
+  for (const cls of [History, EarlyStopping, ReduceLROnPlateau, TerminateOnNaN]) registerCallback(cls as never);
+}

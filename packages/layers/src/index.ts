@@ -1,0 +1,135 @@
+/**
+ * `@plasticity/layers`: layers, Sequential and functional models, losses, metrics, `fit` with
+ * callbacks, and save/load, written on `@tensorflow/tfjs-core`.
+ *
+ * @example
+ * ```ts
+ * import { Sequential, Dense, registerBuiltinLayers } from '@plasticity/layers';
+ * import { Adam } from '@plasticity/optimizers';
+ *
+ * const model = new Sequential({ layers: [new Dense({ units: 32, activation: 'relu', inputShape: [4] }), new Dense({ units: 1 })] });
+ * model.compile({ optimizer: new Adam({ learningRate: 0.01 }), loss: 'mse', metrics: ['mae'] });
+ * const history = await model.fit(x, y, { epochs: 10, batchSize: 32, validationSplit: 0.2 });
+ * ```
+ *
+ * @packageDocumentation
+ */
+export { ACTIVATIONS, getActivation, type ActivationFn } from './activations.js';
+export {
+  Constant,
+  GlorotNormal,
+  GlorotUniform,
+  HeNormal,
+  HeUniform,
+  INITIALIZER_CLASSES,
+  Initializer,
+  LecunNormal,
+  LecunUniform,
+  Ones,
+  Orthogonal,
+  RandomNormal,
+  RandomUniform,
+  TruncatedNormal,
+  VarianceScaling,
+  Zeros,
+  computeFans,
+  getInitializer,
+  registerBuiltinInitializers,
+  setInitializerSeed,
+  type InitializerIdentifier,
+} from './initializers.js';
+export {
+  Constraint,
+  L1,
+  L1L2,
+  L2,
+  MaxNorm,
+  MinMaxNorm,
+  NonNeg,
+  Regularizer,
+  UnitNorm,
+  getConstraint,
+  getRegularizer,
+  registerBuiltinRegularizers,
+  type ConstraintIdentifier,
+  type RegularizerIdentifier,
+} from './regularizers.js';
+export { Layer, Node, SymbolicTensor, type CallArgs, type LayerConfig, type LayerWeight, type Shape } from './layer.js';
+export {
+  Activation,
+  Dense,
+  Dropout,
+  Embedding,
+  Flatten,
+  InputLayer,
+  Permute,
+  RepeatVector,
+  Reshape,
+  input,
+  type DenseConfig,
+  type EmbeddingConfig,
+} from './layers/core.js';
+export { Model, Sequential, type ModelConfig } from './model.js';
+export {
+  BinaryCrossentropy,
+  BinaryFocalCrossentropy,
+  CategoricalCrossentropy,
+  CategoricalHinge,
+  CosineSimilarity,
+  Hinge,
+  Huber,
+  KLDivergence,
+  LOSS_CLASSES,
+  LogCosh,
+  Loss,
+  MeanAbsoluteError,
+  MeanAbsolutePercentageError,
+  MeanSquaredError,
+  MeanSquaredLogarithmicError,
+  Poisson,
+  SparseCategoricalCrossentropy,
+  SquaredHinge,
+  getLoss,
+  registerBuiltinLosses,
+  type LossFn,
+  type LossIdentifier,
+} from './losses.js';
+export {
+  AUC,
+  BinaryAccuracy,
+  CategoricalAccuracy,
+  METRIC_CLASSES,
+  MeanAbsoluteErrorMetric,
+  MeanMetric,
+  MeanSquaredErrorMetric,
+  Metric,
+  Precision,
+  R2Score,
+  Recall,
+  RootMeanSquaredError,
+  SparseCategoricalAccuracy,
+  SparseTopKCategoricalAccuracy,
+  TopKCategoricalAccuracy,
+  getMetric,
+  registerBuiltinMetrics,
+  type MetricIdentifier,
+} from './metrics.js';
+export {
+  Callback,
+  CallbackList,
+  EarlyStopping,
+  History,
+  LearningRateScheduler,
+  ReduceLROnPlateau,
+  TerminateOnNaN,
+  registerBuiltinCallbacks,
+  type Logs,
+} from './callbacks.js';
+export {
+  computeGradients,
+  type Batch,
+  type CompileArgs,
+  type Dataset,
+  type FitOptions,
+  type TensorData,
+} from './training.js';
