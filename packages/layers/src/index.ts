@@ -71,6 +71,38 @@ export {
 } from './layers/core.js';
 export { Model, Sequential, type ModelConfig } from './model.js';
 export {
+  AveragePooling1D,
+  AveragePooling2D,
+  Conv1D,
+  Conv2D,
+  Conv2DTranspose,
+  DepthwiseConv2D,
+  GlobalAveragePooling1D,
+  GlobalAveragePooling2D,
+  GlobalMaxPooling1D,
+  GlobalMaxPooling2D,
+  MaxPooling1D,
+  MaxPooling2D,
+  SeparableConv2D,
+  UpSampling2D,
+  ZeroPadding2D,
+  convOutputLength,
+  type ConvConfig,
+  type PoolConfig,
+} from './layers/conv.js';
+export { BatchNormalization, LayerNormalization, type BatchNormalizationConfig } from './layers/normalization.js';
+export { Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract } from './layers/merge.js';
+export {
+  LAYER_CLASSES,
+  loadModel,
+  modelFromConfig,
+  modelToArtifacts,
+  namedWeights,
+  registerBuiltinLayers,
+  saveModel,
+  type SaveOptions,
+} from './serialization.js';
+export {
   BinaryCrossentropy,
   BinaryFocalCrossentropy,
   CategoricalCrossentropy,

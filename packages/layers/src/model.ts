@@ -262,6 +262,19 @@ export class Model extends Layer {
     return trainOnBatch(this, x, y, options);
   }
 
+  /**
+   * Saves the model (architecture, weights, and when compiled the optimizer state) to a URL
+   * (`file://…` after `registerFileRouter()` from `@plasticity/core/node`, `memory://…`, …) or
+   * an IO handler. Files are written atomically.
+   */
+  async save(
+    target: string | tf.io.IOHandler,
+    options: { includeOptimizer?: boolean } = {},
+  ): Promise<tf.io.SaveResult> {
+    const { saveModel } = await import('./serialization.js');
+    return saveModel(this, target, options);
+  }
+
   /** Builds a model that is not built yet from example data (Sequential without an input shape). */
   protected ensureBuilt(_x?: unknown): void {}
 

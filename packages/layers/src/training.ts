@@ -119,10 +119,13 @@ export function compile(model: Model, args: CompileArgs): void {
   const losses = perOutput(model, args.loss, 'loss').map((l) => getLoss(l));
   const lossWeights =
     args.lossWeights === undefined ? losses.map(() => 1) : perOutput(model, args.lossWeights, 'lossWeights', 1);
+  // A list of metrics applies to every output; a record names them per output.
   const metricIds =
     args.metrics === undefined
       ? losses.map(() => [])
-      : perOutput<MetricIdentifier[]>(model, args.metrics as never, 'metrics', []);
+      : Array.isArray(args.metrics)
+        ? losses.map(() => args.metrics as MetricIdentifier[])
+        : perOutput<MetricIdentifier[]>(model, args.metrics, 'metrics', []);
   const metrics = metricIds.map((ids, i) =>
     toList(ids).map((id) => getMetric(id, (losses[i]!.constructor as { className?: string }).className)),
   );
@@ -191,7 +194,7 @@ function classWeights(y: tf.Tensor, classWeight: Record<number, number>): tf.Ten
     y.rank > 1 && y.shape[y.rank - 1]! > 1 ? tf.argMax(y, -1) : tf.cast(tf.reshape(y, [y.shape[0]!]), 'int32');
   const max = Math.max(...Object.keys(classWeight).map(Number)) + 1;
   const table = Array.from({ length: max }, (_, k) => classWeight[k] ?? 1);
-  return tf.gather(tf.tensor1d(table), tf.minimum(classes, max - 1));
+  return tf.gather(tf.tensor1d(table), tf.minimum(classes, tf.scalar(max - 1, 'int32')));
 }
 
 /** Σ over outputs of weight · mean over the batch of (loss · sampleWeight), plus regularization. */
@@ -469,7 +472,8 @@ export async function fit(
     }
   }
   const history = new History();
-  const callbacks = [history, ...(options.callbacks ?? [])];
+  // History runs last, so it records what other callbacks add to the logs (e.g. lr).
+  const callbacks = [...(options.callbacks ?? []), history];
   model.stopTraining = false;
 
   let train: Slices | undefined;
