@@ -19,6 +19,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ValueError, describeValue, type BackendPlugin, type BackendSupport } from '@plasticity/core';
 import { bridgeMissingKernels } from './kernel-bridge.js';
 import { installExplicitTransposeMatMul } from './kernels/BatchMatMul.js';
+import { installConv2DBackpropFilter } from './kernels/Conv2DBackpropFilter.js';
+import { installMaxPoolGrad } from './kernels/MaxPoolGrad.js';
 
 export { REPLACED_WASM_KERNELS, bridgeMissingKernels } from './kernel-bridge.js';
 export { installExplicitTransposeMatMul, setExplicitTransposeMatMul } from './kernels/BatchMatMul.js';
@@ -73,7 +75,9 @@ export const wasmBackend: BackendPlugin<WasmBackendOptions> = {
     const threads = resolveThreads(options.threads);
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     await import('@tensorflow/tfjs-backend-cpu'); // the source of the bridged kernels
+    installConv2DBackpropFilter(); // before the bridge, which would fill it from the CPU
     bridgeMissingKernels('wasm');
+    installMaxPoolGrad();
     installExplicitTransposeMatMul('wasm');
     if (loadedThreads === threads) return;
     if (loadedThreads !== undefined) {

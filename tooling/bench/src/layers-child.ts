@@ -1,0 +1,118 @@
+/**
+ * One training step (forward, backward, Adam update) of an MLP 784-256-128-10 (batch 128) and of
+ * a small CNN (two conv layers + dense, batch 64), ours vs @tensorflow/tfjs-layers on the same
+ * backend, in one process. tfjs-layers is also timed with the wasm plugin's explicit-transpose
+ * matMul rewrite turned off (the stock tfjs-backend-wasm kernel). Prints JSON on stdout.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { createRng, randomTensor, registerBackendPlugin, useBackend } from '@plasticity/core';
+import { setExplicitTransposeMatMul, wasmBackend } from '@plasticity/backend-wasm';
+import { Conv2D, Dense, Flatten, MaxPooling2D, Sequential } from '@plasticity/layers';
+import { Adam } from '@plasticity/optimizers';
+
+export interface StepRow {
+  model: string;
+  oursMs: number;
+  tfjsLayersMs: number;
+  tfjsLayersStockWasmMs: number;
+}
+
+registerBackendPlugin(wasmBackend);
+await useBackend('wasm');
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+async function timeSteps(step: () => unknown | Promise<unknown>, reps = 15): Promise<number> {
+  for (let i = 0; i < 3; i++) await step();
+  const times: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const start = performance.now();
+    await step();
+    times.push(performance.now() - start);
+  }
+  return median(times);
+}
+
+const rng = createRng(9);
+const onehot = (n: number): tf.Tensor =>
+  tf.oneHot(
+    tf.tensor1d(
+      Array.from({ length: n }, () => rng.int(10)),
+      'int32',
+    ),
+    10,
+  );
+
+async function mlp(): Promise<StepRow> {
+  const x = randomTensor([128, 784], rng);
+  const y = onehot(128);
+  const ours = new Sequential({
+    layers: [
+      new Dense({ units: 256, activation: 'relu', inputShape: [784] }),
+      new Dense({ units: 128, activation: 'relu' }),
+      new Dense({ units: 10, activation: 'softmax' }),
+    ],
+  });
+  ours.compile({ optimizer: new Adam({ learningRate: 1e-3 }), loss: 'categoricalCrossentropy' });
+  const theirs = tfl.sequential({
+    layers: [
+      tfl.layers.dense({ units: 256, activation: 'relu', inputShape: [784] }),
+      tfl.layers.dense({ units: 128, activation: 'relu' }),
+      tfl.layers.dense({ units: 10, activation: 'softmax' }),
+    ],
+  });
+  theirs.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
+  const row = {
+    model: 'MLP 784-256-128-10, batch 128',
+    oursMs: await timeSteps(() => ours.trainOnBatch(x, y)),
+    tfjsLayersMs: await timeSteps(() => theirs.trainOnBatch(x, y)),
+    tfjsLayersStockWasmMs: 0,
+  };
+  setExplicitTransposeMatMul(false);
+  row.tfjsLayersStockWasmMs = await timeSteps(() => theirs.trainOnBatch(x, y), 5);
+  setExplicitTransposeMatMul(true);
+  return row;
+}
+
+async function cnn(): Promise<StepRow> {
+  const x = randomTensor([64, 28, 28, 1], rng);
+  const y = onehot(64);
+  const ours = new Sequential({
+    layers: [
+      new Conv2D({ filters: 16, kernelSize: 3, activation: 'relu', inputShape: [28, 28, 1] }),
+      new MaxPooling2D({ poolSize: 2 }),
+      new Conv2D({ filters: 32, kernelSize: 3, activation: 'relu' }),
+      new MaxPooling2D({ poolSize: 2 }),
+      new Flatten(),
+      new Dense({ units: 10, activation: 'softmax' }),
+    ],
+  });
+  ours.compile({ optimizer: new Adam({ learningRate: 1e-3 }), loss: 'categoricalCrossentropy' });
+  const theirs = tfl.sequential({
+    layers: [
+      tfl.layers.conv2d({ filters: 16, kernelSize: 3, activation: 'relu', inputShape: [28, 28, 1] }),
+      tfl.layers.maxPooling2d({ poolSize: 2 }),
+      tfl.layers.conv2d({ filters: 32, kernelSize: 3, activation: 'relu' }),
+      tfl.layers.maxPooling2d({ poolSize: 2 }),
+      tfl.layers.flatten(),
+      tfl.layers.dense({ units: 10, activation: 'softmax' }),
+    ],
+  });
+  theirs.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
+  const row = {
+    model: 'CNN conv16-pool-conv32-pool-dense10, batch 64',
+    oursMs: await timeSteps(() => ours.trainOnBatch(x, y), 7),
+    tfjsLayersMs: await timeSteps(() => theirs.trainOnBatch(x, y), 7),
+    tfjsLayersStockWasmMs: 0,
+  };
+  setExplicitTransposeMatMul(false);
+  row.tfjsLayersStockWasmMs = await timeSteps(() => theirs.trainOnBatch(x, y), 3);
+  setExplicitTransposeMatMul(true);
+  return row;
+}
+
+process.stdout.write(JSON.stringify({ rows: [await mlp(), await cnn()] }));
