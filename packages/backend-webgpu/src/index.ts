@@ -140,7 +140,9 @@ function explainNodeReadSync(backendClass: { prototype: ReadSyncBackend }): void
  */
 export function createWebGPUBackend(create: CreateWebGPUBackendOptions = {}): BackendPlugin<WebGPUBackendOptions> {
   const isNode = create.isNode ?? isNodeRuntime;
-  const loadDawn = create.loadDawn ?? (() => import('webgpu') as unknown as Promise<DawnModule>);
+  // A specifier in a variable: `webgpu` is an optional Node-only peer that bundlers must leave alone.
+  const dawnSpecifier = 'webgpu';
+  const loadDawn = create.loadDawn ?? (() => import(dawnSpecifier) as Promise<DawnModule>);
   let node: { dawn: DawnModule; gpu: GPULike; flags: string } | undefined;
 
   async function nodeGpu(flags: string[]): Promise<{ dawn: DawnModule; gpu: GPULike }> {
