@@ -54,7 +54,9 @@ export function detectWebGL(canvas: CanvasLike | undefined = probeCanvas()): { v
     }
     if (context != null) {
       // Give the probe's context back at once; browsers cap live WebGL contexts (about 16).
-      (context as { getExtension?(n: string): { loseContext?(): void } | null }).getExtension?.('WEBGL_lose_context')?.loseContext?.();
+      (context as { getExtension?(n: string): { loseContext?(): void } | null })
+        .getExtension?.('WEBGL_lose_context')
+        ?.loseContext?.();
       return { version };
     }
   }

@@ -32,7 +32,9 @@ describe('webgpu backend plugin: feature detection', () => {
     expect(support.supported).toBe(false);
     expect(support.reason).toContain('apt-get install -y libvulkan1');
     expect(support.reason).toContain(`VK_ICD_FILENAMES=${SWIFTSHADER_ICD}`);
-    expect(noNodeAdapterReason({ VK_ICD_FILENAMES: '/nope.json' })).toMatch(/VK_ICD_FILENAMES is set to \/nope\.json\)$/);
+    expect(noNodeAdapterReason({ VK_ICD_FILENAMES: '/nope.json' })).toMatch(
+      /VK_ICD_FILENAMES is set to \/nope\.json\)$/,
+    );
   });
 
   it('is supported when Dawn returns an adapter', async () => {

@@ -43,7 +43,8 @@ export interface PageServer {
   close(): Promise<void>;
 }
 
-const HTML = '<!doctype html><meta charset="utf-8"><title>plasticity</title><script type="module" src="/runner.js"></script>';
+const HTML =
+  '<!doctype html><meta charset="utf-8"><title>plasticity</title><script type="module" src="/runner.js"></script>';
 
 /** Serves the page on 127.0.0.1 on a free port. */
 export async function servePage(bundle: string): Promise<PageServer> {

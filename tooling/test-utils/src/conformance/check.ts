@@ -115,7 +115,13 @@ function prepareGradient(c: ConformanceCase, tolerance: Tolerance): Prepared {
   };
 }
 
-function finish(c: ConformanceCase, what: string, before: number, prepared: Prepared, values: ArrayLike<number>[]): void {
+function finish(
+  c: ConformanceCase,
+  what: string,
+  before: number,
+  prepared: Prepared,
+  values: ArrayLike<number>[],
+): void {
   tf.dispose(prepared.actual);
   const after = tf.memory().numTensors;
   if (after !== before) throw new Error(`${c.name} ${what} leaked ${after - before} tensors`);
