@@ -227,6 +227,13 @@ export function deleteMemoryArtifacts(key: string): boolean {
 }
 
 const ROUTERS_KEY = Symbol.for('@plasticity/core/io-routers');
+const OWN_HANDLERS_KEY = Symbol.for('@plasticity/core/io-handlers');
+
+/** Handlers created by our routers: preferred when another library routes the same URL. */
+function ownHandlers(): WeakSet<object> {
+  const holder = globalThis as unknown as Record<symbol, WeakSet<object> | undefined>;
+  return (holder[OWN_HANDLERS_KEY] ??= new WeakSet());
+}
 
 /**
  * Registers a tfjs save and load router for URLs that start with `scheme` (e.g. `'file://'`),
@@ -238,10 +245,14 @@ export function registerSchemeRouter(scheme: string, createHandler: (url: string
   const holder = globalThis as unknown as Record<symbol, Set<string> | undefined>;
   const registered = (holder[ROUTERS_KEY] ??= new Set());
   if (registered.has(scheme)) return false;
+  const own = (handler: tf.io.IOHandler): tf.io.IOHandler => {
+    ownHandlers().add(handler);
+    return handler;
+  };
   registered.add(scheme);
   // tfjs routers return null for URLs they do not handle, though IORouter's type says otherwise.
   const router = ((url: string | string[]): tf.io.IOHandler | null =>
-    typeof url === 'string' && url.startsWith(scheme) ? createHandler(url) : null) as Parameters<
+    typeof url === 'string' && url.startsWith(scheme) ? own(createHandler(url)) : null) as Parameters<
     typeof tf.io.registerSaveRouter
   >[0];
   tf.io.registerSaveRouter(router);
@@ -262,7 +273,10 @@ export function registerMemoryRouter(): void {
  */
 export function resolveIOHandler(target: string | tf.io.IOHandler, purpose: 'save' | 'load'): tf.io.IOHandler {
   if (typeof target !== 'string') return target;
-  const handlers = purpose === 'save' ? tf.io.getSaveHandlers(target) : tf.io.getLoadHandlers(target);
+  let handlers = purpose === 'save' ? tf.io.getSaveHandlers(target) : tf.io.getLoadHandlers(target);
+  // tfjs-node registers its own file:// router; when ours also accepts the URL, ours is used.
+  const ours = handlers.filter((h) => ownHandlers().has(h));
+  if (handlers.length > 1 && ours.length === 1) handlers = ours;
   const handler = handlers[0];
   if (handler === undefined) {
     throw new ArtifactError(

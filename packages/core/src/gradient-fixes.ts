@@ -103,27 +103,27 @@ function avgPoolGrad(original: tf.GradConfig): tf.GradConfig {
   };
 }
 
-/** Inserts `rate - 1` zeros between the taps of a [fh, fw, in, out] filter. */
+/**
+ * Inserts `rate - 1` zeros between the taps of a [fh, fw, in, out] filter. The pads stay at rank
+ * ≤ 4 (trailing dims merged): tfjs's WebGL and WebGPU PadV2 fail on rank-5 tensors.
+ */
 function dilateFilter(filter: tf.Tensor4D, [dh, dw]: [number, number]): tf.Tensor4D {
   const [fh, fw, cin, cout] = filter.shape;
   let f: tf.Tensor = filter;
   if (dh > 1) {
-    f = tf.pad(tf.reshape(f, [fh, 1, fw, cin, cout]), [
+    f = tf.pad(tf.reshape(f, [fh, 1, fw * cin * cout]), [
       [0, 0],
       [0, dh - 1],
-      [0, 0],
-      [0, 0],
       [0, 0],
     ]);
     f = tf.slice(tf.reshape(f, [fh * dh, fw, cin, cout]), 0, (fh - 1) * dh + 1);
   }
   const h = f.shape[0]!;
   if (dw > 1) {
-    f = tf.pad(tf.reshape(f, [h, fw, 1, cin, cout]), [
+    f = tf.pad(tf.reshape(f, [h, fw, 1, cin * cout]), [
       [0, 0],
       [0, 0],
       [0, dw - 1],
-      [0, 0],
       [0, 0],
     ]);
     f = tf.slice(tf.reshape(f, [h, fw * dw, cin, cout]), [0, 0], [h, (fw - 1) * dw + 1]);

@@ -3,7 +3,10 @@
  * and wasm with two threads against one thread as a ratio. Each configuration runs in its own
  * process, one after another, so that they do not compete for the two cores.
  */
+import { SWIFTSHADER_ICD } from '@plasticity/backend-webgpu';
+import { openBrowserSession } from '@plasticity/browser-conformance';
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -29,9 +32,17 @@ async function measure(backend: string, threads: number): Promise<ChildResult> {
   const { stdout } = await run(process.execPath, [child, backend, String(threads), '256,1024'], {
     timeout: 600_000,
     maxBuffer: 1 << 20,
+    env: webgpuEnv,
   });
   return JSON.parse(stdout) as ChildResult;
 }
+
+// Dawn needs a Vulkan driver; without a GPU, Chromium's SwiftShader (software).
+const webgpuEnv =
+  process.env['VK_ICD_FILENAMES'] === undefined && existsSync(SWIFTSHADER_ICD)
+    ? { ...process.env, VK_ICD_FILENAMES: SWIFTSHADER_ICD }
+    : process.env;
+const software = webgpuEnv['VK_ICD_FILENAMES'] === SWIFTSHADER_ICD ? ', SwiftShader (software)' : '';
 
 console.log(`matMul n×n×n, float32, median time including read-back; ${cores} cores, Node ${process.version}`);
 const rows: Record<string, Record<string, string>> = {};
@@ -43,6 +54,37 @@ for (const config of configs) {
   for (const s of result.sizes) row[`${s.n}³ GFLOP/s`] = s.gflops.toFixed(2);
   for (const s of result.sizes) row[`${s.n}³ ms`] = s.medianMs.toFixed(2);
   rows[config.label] = row;
+}
+try {
+  const result = await measure('webgpu', 1);
+  const row: Record<string, string> = { 'threads in use': '-' };
+  for (const s of result.sizes) row[`${s.n}³ GFLOP/s`] = s.gflops.toFixed(2);
+  for (const s of result.sizes) row[`${s.n}³ ms`] = s.medianMs.toFixed(2);
+  rows[`webgpu in Node (Dawn${software})`] = row;
+} catch (error) {
+  console.log(`webgpu in Node: not measured: ${error instanceof Error ? error.message.split('\n')[0] : error}`);
+}
+// The browser backends, measured in one headless Chromium page per backend (SwiftShader: no GPU
+// on these machines, so these are software-rendering numbers, not GPU throughput).
+try {
+  const session = await openBrowserSession();
+  try {
+    for (const backend of ['webgl', 'webgpu', 'wasm']) {
+      const page = await session.run(backend, { mode: 'bench', sizes: '256,1024' }, 300_000);
+      if (page.error !== undefined || page.bench === undefined) {
+        console.log(`${backend} in Chromium: not measured: ${page.error}`);
+        continue;
+      }
+      const row: Record<string, string> = { 'threads in use': backend === 'wasm' ? '1' : '-' };
+      for (const s of page.bench) row[`${s.n}³ GFLOP/s`] = s.gflops.toFixed(2);
+      for (const s of page.bench) row[`${s.n}³ ms`] = s.medianMs.toFixed(2);
+      rows[`${backend} in Chromium${backend === 'wasm' ? '' : ', SwiftShader (software)'}`] = row;
+    }
+  } finally {
+    await session.close();
+  }
+} catch (error) {
+  console.log(`browser backends: not measured: ${error instanceof Error ? error.message : error}`);
 }
 console.table(rows);
 

@@ -9,7 +9,9 @@ export {
   DEFAULT_FORWARD_TOLERANCE,
   DEFAULT_GRADIENT_TOLERANCE,
   checkForward,
+  checkForwardAsync,
   checkGradient,
+  checkGradientAsync,
   hasGradient,
   type Tolerance,
 } from './conformance/check.js';

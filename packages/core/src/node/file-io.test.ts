@@ -114,6 +114,17 @@ describe('fileIO', () => {
     expect(decoded(await resolveIOHandler(url, 'load').load!())).toEqual([9, 0.5]);
     expect(tf.io.getLoadHandlers(url)).toHaveLength(1);
   });
+
+  it('prefers its file:// handler when another library (tfjs-node) also routes file://', async () => {
+    registerFileRouter();
+    const foreign = { save: () => Promise.reject(new Error('foreign handler used')) };
+    const router = ((u: string) => (u.startsWith('file://') ? foreign : null)) as never;
+    tf.io.registerSaveRouter(router);
+    const url = pathToFileURL(join(dir, 'both')).href;
+    expect(tf.io.getSaveHandlers(url)).toHaveLength(2);
+    await resolveIOHandler(url, 'save').save!(await artifacts([3]));
+    expect(await hasModelJson(join(dir, 'both'))).toBe(true);
+  });
 });
 
 describe('writeFileAtomic', () => {

@@ -11,7 +11,9 @@ import {
   DEFAULT_FORWARD_TOLERANCE,
   DEFAULT_GRADIENT_TOLERANCE,
   checkForward,
+  checkForwardAsync,
   checkGradient,
+  checkGradientAsync,
   hasGradient,
   type Tolerance,
 } from './check.js';
@@ -25,6 +27,11 @@ export interface ConformanceSuiteOptions {
   knownGaps?: Readonly<Record<string, string>>;
   forwardTolerance?: Tolerance;
   gradientTolerance?: Tolerance;
+  /**
+   * How results are read back: `'sync'` (`dataSync`, the default) or `'async'` (`await data()`),
+   * for backends that cannot read synchronously (WebGPU in Node).
+   */
+  readback?: 'sync' | 'async';
 }
 
 /** Titles of every test the suite defines, for validating known-gap lists. */
@@ -53,12 +60,15 @@ export function defineConformanceSuite(options: ConformanceSuiteOptions): void {
     });
 
     for (const c of CONFORMANCE_CASES) {
-      const define = (title: string, run: () => void): void => {
+      const define = (title: string, run: () => void | Promise<void>): void => {
         if (title in gaps) it.fails(`${title} [known gap: ${gaps[title]}]`, run);
         else it(title, run);
       };
-      define(`${c.name} forward`, () => checkForward(c, forwardTol));
-      if (hasGradient(c)) define(`${c.name} gradient`, () => checkGradient(c, gradTol));
+      const async = options.readback === 'async';
+      define(`${c.name} forward`, () => (async ? checkForwardAsync(c, forwardTol) : checkForward(c, forwardTol)));
+      if (hasGradient(c)) {
+        define(`${c.name} gradient`, () => (async ? checkGradientAsync(c, gradTol) : checkGradient(c, gradTol)));
+      }
     }
   });
 }
