@@ -1,13 +1,16 @@
+import { cpuBackend } from '@plasticity/backend-cpu';
+import { registerBackendPlugin, useBackend } from '@plasticity/core';
 // Each loss against its formula computed in plain JavaScript, and each metric against its
 // definition over several batches.
 import * as tf from '@tensorflow/tfjs-core';
 import { ValueError } from '@plasticity/core';
-import { expectTensorsClose, useTestBackend } from '@plasticity/test-utils';
+import { expectTensorsClose } from '@plasticity/test-utils';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AUC, Precision, R2Score, Recall, RootMeanSquaredError, getLoss, getMetric } from './index.js';
 
 beforeAll(async () => {
-  await useTestBackend();
+  registerBackendPlugin(cpuBackend);
+  await useBackend('cpu');
 });
 
 const yTrue = [

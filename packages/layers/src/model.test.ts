@@ -1,11 +1,14 @@
+import { cpuBackend } from '@plasticity/backend-cpu';
+import { registerBackendPlugin, useBackend } from '@plasticity/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { ShapeError, ValueError } from '@plasticity/core';
-import { expectTensorsClose, useTestBackend } from '@plasticity/test-utils';
+import { expectTensorsClose } from '@plasticity/test-utils';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Add, Concatenate, Dense, Model, Sequential, input, type SymbolicTensor } from './index.js';
 
 beforeAll(async () => {
-  await useTestBackend();
+  registerBackendPlugin(cpuBackend);
+  await useBackend('cpu');
 });
 
 describe('functional Model', () => {

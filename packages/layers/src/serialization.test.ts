@@ -1,3 +1,5 @@
+import { cpuBackend } from '@plasticity/backend-cpu';
+import { registerBackendPlugin, useBackend } from '@plasticity/core';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   ArtifactError,
@@ -10,7 +12,7 @@ import {
 } from '@plasticity/core';
 import { fileIO } from '@plasticity/core/node';
 import { Adam } from '@plasticity/optimizers';
-import { expectTensorsClose, useTestBackend } from '@plasticity/test-utils';
+import { expectTensorsClose } from '@plasticity/test-utils';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,7 +36,8 @@ import {
 } from './index.js';
 
 beforeAll(async () => {
-  await useTestBackend();
+  registerBackendPlugin(cpuBackend);
+  await useBackend('cpu');
 });
 
 function functional(): Model {

@@ -1,7 +1,9 @@
+import { cpuBackend } from '@plasticity/backend-cpu';
+import { registerBackendPlugin, useBackend } from '@plasticity/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { ProgressEmitter, ValueError, createRng, randomTensor, type TrainingEvent } from '@plasticity/core';
 import { Adam, SGD } from '@plasticity/optimizers';
-import { expectNoTensorLeaks, expectTensorsClose, useTestBackend } from '@plasticity/test-utils';
+import { expectNoTensorLeaks, expectTensorsClose } from '@plasticity/test-utils';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   Callback,
@@ -20,7 +22,8 @@ import {
 } from './index.js';
 
 beforeAll(async () => {
-  await useTestBackend();
+  registerBackendPlugin(cpuBackend);
+  await useBackend('cpu');
 });
 
 function linearData(n: number, seed: number): { x: tf.Tensor2D; y: tf.Tensor2D } {

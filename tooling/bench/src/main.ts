@@ -11,11 +11,13 @@ import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { ChildResult } from './matmul-child.js';
+import type { StepRow } from './layers-child.js';
 import type { OptimizerRow } from './optimizers-child.js';
 
 const run = promisify(execFile);
 const child = fileURLToPath(new URL('./matmul-child.js', import.meta.url));
 const optimizersChild = fileURLToPath(new URL('./optimizers-child.js', import.meta.url));
+const layersChild = fileURLToPath(new URL('./layers-child.js', import.meta.url));
 const cores = cpus().length;
 
 const configs: { label: string; backend: string; threads: number }[] = [
@@ -126,4 +128,26 @@ for (const backend of ['wasm', 'cpu']) {
   }
   console.log(`backend: ${backend}`);
   console.table(table);
+}
+
+console.log(
+  '\nTraining step (forward, backward, Adam) on wasm, median ms: @plasticity/layers vs @tensorflow/tfjs-layers',
+);
+{
+  const { stdout } = await run(process.execPath, [layersChild], { timeout: 600_000, maxBuffer: 1 << 20 });
+  const { rows } = JSON.parse(stdout) as { rows: StepRow[] };
+  const table: Record<string, Record<string, string>> = {};
+  for (const row of rows) {
+    table[row.model] = {
+      'ours ms': row.oursMs.toFixed(1),
+      'tfjs-layers ms': row.tfjsLayersMs.toFixed(1),
+      'ours / tfjs-layers': (row.oursMs / row.tfjsLayersMs).toFixed(2),
+      'tfjs-layers, stock wasm matMul, ms': row.tfjsLayersStockWasmMs.toFixed(1),
+      'ours / tfjs-layers on stock wasm': (row.oursMs / row.tfjsLayersStockWasmMs).toFixed(2),
+    };
+  }
+  console.table(table);
+  console.log(
+    '(both run on @plasticity/backend-wasm, whose kernel fixes speed up tfjs-layers too; "stock wasm" turns the explicit-transpose matMul rewrite off for tfjs-layers)',
+  );
 }

@@ -15,6 +15,5 @@ export {
   hasGradient,
   type Tolerance,
 } from './conformance/check.js';
-export { useTestBackend } from './backends.js';
 export { expectGradientsMatchFiniteDifferences, type FiniteDifferenceOptions } from './gradients.js';
 export * as reference from './conformance/reference.js';
