@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  Rng,
+  type Rng,
   ValueError,
   createRng,
   describeValue,

@@ -22,7 +22,7 @@ import {
 import { deserializeOptimizer, registerBuiltinOptimizers, serializeOptimizer } from '@plasticity/optimizers';
 import { registerBuiltinCallbacks } from './callbacks.js';
 import { registerBuiltinInitializers } from './initializers.js';
-import { Layer, type SymbolicTensor, type Shape } from './layer.js';
+import { type Layer, type SymbolicTensor, type Shape } from './layer.js';
 import * as conv from './layers/conv.js';
 import * as core from './layers/core.js';
 import * as merge from './layers/merge.js';
@@ -192,8 +192,9 @@ export function namedWeights(model: Model, prefix = ''): [string, tf.Variable][]
   const seen = new Set<tf.Variable>();
   for (const layer of model.layers) {
     if (layer instanceof Model) {
-      for (const [n, v] of namedWeights(layer, `${prefix}${layer.name}/`))
-        if (!seen.has(v)) (seen.add(v), out.push([n, v]));
+      for (const [n, v] of namedWeights(layer, `${prefix}${layer.name}/`)) if (seen.has(v)) continue;
+      seen.add(v);
+      out.push([n, v]);
       continue;
     }
     for (const w of layer.weightEntries) {
