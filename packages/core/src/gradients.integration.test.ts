@@ -36,6 +36,23 @@ describe('gradients in a fresh Node ESM process', () => {
     expect(last).toBeLessThan(first / 4);
   });
 
+  it('work when @plasticity/core is imported before tfjs-core (one engine, tensor methods intact)', async () => {
+    const code = `
+import { useBackend } from '@plasticity/core';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+await useBackend('cpu');
+const w = tf.variable(tf.tensor1d([1, 2]));
+const { grads } = tf.variableGrads(() => tf.sum(tf.square(w)).clone());
+console.log(JSON.stringify(Array.from(grads[w.name].dataSync())));
+`;
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', code], {
+      cwd: packageDir,
+      timeout: 60_000,
+    });
+    expect(JSON.parse(stdout)).toEqual([2, 4]);
+  });
+
   it('fail without it (tfjs-core alone registers no gradients)', async () => {
     await expect(runScript(false)).rejects.toThrow(/gradient function not found for/);
   });

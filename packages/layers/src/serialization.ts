@@ -192,9 +192,11 @@ export function namedWeights(model: Model, prefix = ''): [string, tf.Variable][]
   const seen = new Set<tf.Variable>();
   for (const layer of model.layers) {
     if (layer instanceof Model) {
-      for (const [n, v] of namedWeights(layer, `${prefix}${layer.name}/`)) if (seen.has(v)) continue;
-      seen.add(v);
-      out.push([n, v]);
+      for (const [n, v] of namedWeights(layer, `${prefix}${layer.name}/`)) {
+        if (seen.has(v)) continue;
+        seen.add(v);
+        out.push([n, v]);
+      }
       continue;
     }
     for (const w of layer.weightEntries) {
