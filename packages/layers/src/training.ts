@@ -47,6 +47,8 @@ export interface CompiledState {
   losses: Loss[];
   lossWeights: number[];
   metrics: Metric[][];
+  /** Lengths of each metric's batch statistics (measured once). */
+  statSizes?: number[][];
   /** The arguments, for saving. */
   args: { loss: unknown; metrics: unknown; lossWeights: unknown };
 }
@@ -371,12 +373,15 @@ function absorb(state: CompiledState, values: Float32Array, sizes: number[][]): 
 }
 
 function statSizes(model: Model, state: CompiledState, xs: tf.Tensor[], ys: tf.Tensor[]): number[][] {
-  // Statistics lengths depend only on shapes: measure them once on the first samples.
-  return tf.tidy(() => {
+  // Statistics lengths depend only on shapes: measure them once, on one sample, and keep them.
+  if (state.metrics.every((ms) => ms.length === 0)) return state.metrics.map(() => []);
+  if (state.statSizes !== undefined) return state.statSizes;
+  state.statSizes = tf.tidy(() => {
     const x1 = xs.map((t) => tf.slice(t, 0, 1));
     const preds = toList(model.call(x1.length === 1 ? x1[0]! : x1, { training: false }));
     return state.metrics.map((ms, i) => ms.map((m) => m.batchStatistics(tf.slice(ys[i]!, 0, 1), preds[i]!).size));
   });
+  return state.statSizes;
 }
 
 function metricLogs(model: Model, state: CompiledState, loss: number, prefix = ''): Logs {
