@@ -12,6 +12,7 @@ import {
   compile,
   evaluate,
   fit,
+  isDataset,
   trainOnBatch,
   type CompileArgs,
   type CompiledState,
@@ -240,7 +241,7 @@ export class Model extends Layer {
   fit(dataset: Dataset, options?: FitOptions): Promise<History>;
   fit(x: TensorData | Dataset, y?: TensorData | FitOptions, options?: FitOptions): Promise<History> {
     this.ensureBuilt(x);
-    if (isDatasetLike(x)) return fit(this, x, undefined, (y as FitOptions | undefined) ?? {});
+    if (isDataset(x)) return fit(this, x, undefined, (y as FitOptions | undefined) ?? {});
     return fit(this, x, y as TensorData, options ?? {});
   }
 
@@ -382,15 +383,6 @@ export class Model extends Layer {
  * A linear stack of layers. Give the first layer an `inputShape` (or call `add(input(...))`-style
  * by passing `inputShape`), or let the first `predict`/`fit` build it from the data's shape.
  */
-function isDatasetLike(x: unknown): x is Dataset {
-  return (
-    x !== null &&
-    typeof x === 'object' &&
-    !(x instanceof tf.Tensor) &&
-    !Array.isArray(x) &&
-    (Symbol.iterator in x || Symbol.asyncIterator in x)
-  );
-}
 
 export type { Callback };
 

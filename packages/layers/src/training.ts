@@ -340,7 +340,8 @@ function sampleCount(tensors: tf.Tensor[], what: string): number {
   return n;
 }
 
-function isDataset(x: unknown): x is Dataset {
+/** Whether `x` is a dataset of batches (an iterable or async iterable, not a tensor or list). */
+export function isDataset(x: unknown): x is Dataset {
   return (
     x !== null &&
     typeof x === 'object' &&

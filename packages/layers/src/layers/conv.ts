@@ -140,6 +140,16 @@ abstract class ConvBase extends Layer {
     }
   }
 
+  /** [batch, outHeight, outWidth] of a 2-D convolution with this layer's geometry. */
+  protected spatialOutput(inputShape: Shape | Shape[]): [number | null, number | null, number | null] {
+    const [b, h, w] = inputShape as Shape;
+    return [
+      b ?? null,
+      convOutputLength(h ?? null, this.kernelSize[0], this.strides[0], this.padding, this.dilationRate[0]),
+      convOutputLength(w ?? null, this.kernelSize[1], this.strides[1], this.padding, this.dilationRate[1]),
+    ];
+  }
+
   protected channels(shape: Shape): number {
     const c = shape[shape.length - 1];
     if (typeof c !== 'number')
@@ -176,13 +186,7 @@ export class Conv2D extends ConvBase {
     });
   }
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
-    const [b, h, w] = inputShape as Shape;
-    return [
-      b ?? null,
-      convOutputLength(h ?? null, this.kernelSize[0], this.strides[0], this.padding, this.dilationRate[0]),
-      convOutputLength(w ?? null, this.kernelSize[1], this.strides[1], this.padding, this.dilationRate[1]),
-      this.filters,
-    ];
+    return [...this.spatialOutput(inputShape), this.filters];
   }
   protected override ownConfig(): ConfigDict {
     return this.ownConfigBase(2);
@@ -319,13 +323,8 @@ export class DepthwiseConv2D extends ConvBase {
     });
   }
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
-    const [b, h, w, c] = inputShape as Shape;
-    return [
-      b ?? null,
-      convOutputLength(h ?? null, this.kernelSize[0], this.strides[0], this.padding, this.dilationRate[0]),
-      convOutputLength(w ?? null, this.kernelSize[1], this.strides[1], this.padding, this.dilationRate[1]),
-      c === null || c === undefined ? null : c * this.depthMultiplier,
-    ];
+    const c = (inputShape as Shape)[3];
+    return [...this.spatialOutput(inputShape), c === null || c === undefined ? null : c * this.depthMultiplier];
   }
   protected override ownConfig(): ConfigDict {
     const { filters: _f, ...rest } = this.ownConfigBase(2);
@@ -376,13 +375,7 @@ export class SeparableConv2D extends ConvBase {
     });
   }
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
-    const [b, h, w] = inputShape as Shape;
-    return [
-      b ?? null,
-      convOutputLength(h ?? null, this.kernelSize[0], this.strides[0], this.padding, this.dilationRate[0]),
-      convOutputLength(w ?? null, this.kernelSize[1], this.strides[1], this.padding, this.dilationRate[1]),
-      this.filters,
-    ];
+    return [...this.spatialOutput(inputShape), this.filters];
   }
   protected override ownConfig(): ConfigDict {
     return { ...this.ownConfigBase(2), depthMultiplier: this.depthMultiplier };
