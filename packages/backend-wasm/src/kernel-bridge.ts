@@ -18,7 +18,8 @@ const NOT_BRIDGED = new Set(['Complex', 'ComplexAbs', 'FFT', 'IFFT', 'Imag', 'Re
  */
 export const REPLACED_WASM_KERNELS: readonly string[] = [];
 
-interface HeapBackend {
+/** The parts of the wasm backend the kernels here use to move data in and out of its heap. */
+export interface HeapBackend {
   readSync(dataId: object): tf.backend_util.BackendValues;
   makeOutput(
     shape: number[],

@@ -67,6 +67,7 @@ export {
   Reshape,
   input,
   type DenseConfig,
+  type KernelBiasConfig,
   type EmbeddingConfig,
 } from './layers/core.js';
 export { Model, Sequential, type ModelConfig } from './model.js';

@@ -5,16 +5,7 @@
  * input. Each window's gradient goes to its first maximum, as in TensorFlow.
  */
 import * as tf from '@tensorflow/tfjs-core';
-
-interface HeapBackend {
-  readSync(dataId: object): tf.backend_util.BackendValues;
-  makeOutput(
-    shape: number[],
-    dtype: tf.DataType,
-    memoryOffset?: number,
-    values?: tf.backend_util.BackendValues,
-  ): tf.TensorInfo;
-}
+import type { HeapBackend } from '../kernel-bridge.js';
 
 export const maxPoolGradConfig: tf.KernelConfig = {
   kernelName: 'MaxPoolGrad',

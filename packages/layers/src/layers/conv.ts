@@ -8,8 +8,7 @@ import { ShapeError, ValueError, describeValue, type ConfigDict } from '@plastic
 import { getActivation, type ActivationFn } from '../activations.js';
 import type { InitializerIdentifier } from '../initializers.js';
 import { assertRank, Layer, type LayerConfig, type Shape } from '../layer.js';
-import type { ConstraintIdentifier, RegularizerIdentifier } from '../regularizers.js';
-import { serializeId } from './core.js';
+import { serializeId, type KernelBiasConfig } from './core.js';
 
 type Padding = 'valid' | 'same';
 type Pair = [number, number];
@@ -49,20 +48,12 @@ export function convOutputLength(
   return pad === 'same' ? Math.ceil(length / stride) : Math.ceil((length - effective + 1) / stride);
 }
 
-export interface ConvConfig extends LayerConfig {
+export interface ConvConfig extends KernelBiasConfig {
   filters: number;
   kernelSize: number | number[];
   strides?: number | number[];
   padding?: Padding;
   dilationRate?: number | number[];
-  activation?: string | null;
-  useBias?: boolean;
-  kernelInitializer?: InitializerIdentifier;
-  biasInitializer?: InitializerIdentifier;
-  kernelRegularizer?: RegularizerIdentifier | null;
-  biasRegularizer?: RegularizerIdentifier | null;
-  kernelConstraint?: ConstraintIdentifier | null;
-  biasConstraint?: ConstraintIdentifier | null;
 }
 
 abstract class ConvBase extends Layer {

@@ -69,8 +69,8 @@ export function input(config: {
   return layer.inboundNodes[0]!.outputs[0]!;
 }
 
-export interface DenseConfig extends LayerConfig {
-  units: number;
+/** Options of layers with a kernel and a bias (Dense, the convolutions). */
+export interface KernelBiasConfig extends LayerConfig {
   activation?: string | null;
   useBias?: boolean;
   kernelInitializer?: InitializerIdentifier;
@@ -79,6 +79,10 @@ export interface DenseConfig extends LayerConfig {
   biasRegularizer?: RegularizerIdentifier | null;
   kernelConstraint?: ConstraintIdentifier | null;
   biasConstraint?: ConstraintIdentifier | null;
+}
+
+export interface DenseConfig extends KernelBiasConfig {
+  units: number;
 }
 
 /** `activation(x·W + b)` on the last axis; inputs of rank > 2 are applied per position. */
