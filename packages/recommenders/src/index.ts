@@ -1,0 +1,34 @@
+/**
+ * `@plasticity/recommenders`: recommenders on one interface — explicit, implicit, neural,
+ * content-based and hybrid — with splits, metrics, cross-validation and top-N serving.
+ *
+ * @example
+ * ```ts
+ * import { Interactions, Popularity } from '@plasticity/recommenders';
+ *
+ * const data = Interactions.fromArrays({ users: [1, 1, 2], items: ['a', 'b', 'a'], values: [5, 3, 4] });
+ * const model = await new Popularity().fit(data);
+ * model.recommend(2, 1); // [{ item: 'b', score: 1 }]
+ * ```
+ *
+ * @packageDocumentation
+ */
+export {
+  Csr,
+  IdMap,
+  Interactions,
+  type DuplicatePolicy,
+  type Id,
+  type InteractionArrays,
+  type InteractionOptions,
+} from './interactions.js';
+export {
+  Recommender,
+  type Prediction,
+  type Recommendation,
+  type RecommendOptions,
+  type RecommenderFitOptions,
+  type RecommenderState,
+} from './recommender.js';
+export { Popularity, type PopularityConfig } from './popularity.js';
+export { topK } from './topk.js';
