@@ -14,7 +14,7 @@ export interface PopularityConfig {
 export class Popularity extends Recommender {
   static override className = 'Popularity';
   readonly by: 'count' | 'sum';
-  private scores = new Float32Array(0);
+  private scores: Float32Array = new Float32Array(0);
 
   constructor(config: PopularityConfig = {}) {
     super();
