@@ -20,7 +20,7 @@
  * registerRecommender(MeanRating);
  * ```
  */
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import {
   ArtifactError,
   ProgressEmitter,
