@@ -359,8 +359,9 @@ const ALIASES: Record<string, string> = {
 export type MetricIdentifier = string | Metric | SerializedPlugin;
 
 /**
- * Resolves a metric. `'accuracy'` picks binary, categorical or sparse categorical accuracy from the
- * loss (as Keras does); pass `lossClassName` for that.
+ * Resolves a metric. `'accuracy'` (or `'acc'`) picks binary, categorical or sparse categorical
+ * accuracy from the loss (as Keras does; pass `lossClassName` for that) and logs it under the name
+ * given.
  */
 export function getMetric(id: MetricIdentifier, lossClassName?: string): Metric {
   if (id instanceof Metric) return id;
@@ -374,7 +375,8 @@ export function getMetric(id: MetricIdentifier, lossClassName?: string): Metric 
           : lossClassName === 'SparseCategoricalCrossentropy'
             ? 'SparseCategoricalAccuracy'
             : 'CategoricalAccuracy';
-      return deserializePlugin<Metric>('metric', { className, config: { name: 'acc' } });
+      // Logged under the name the user wrote, as Keras does: 'accuracy' → logs.accuracy, 'acc' → logs.acc.
+      return deserializePlugin<Metric>('metric', { className, config: { name: camel } });
     }
     const className = ALIASES[camel] ?? (hasPlugin('metric', id) ? id : pascalCase(camel));
     return deserializePlugin<Metric>('metric', { className, config: {} });

@@ -86,3 +86,20 @@ describe('functional Model', () => {
     expectTensorsClose(batched, whole);
   });
 });
+
+describe('Model.dispose', () => {
+  it('frees the weights and the compiled optimizer state', async () => {
+    const { Adam } = await import('@plasticity/optimizers');
+    const before = tf.memory().numTensors;
+    const model = new Sequential({ layers: [new Dense({ units: 3, inputShape: [2] }), new Dense({ units: 1 })] });
+    model.compile({ optimizer: new Adam({ learningRate: 0.01 }), loss: 'mse' });
+    const x = tf.ones([4, 2]);
+    const y = tf.zeros([4, 1]);
+    await model.fit(x, y, { epochs: 1, batchSize: 4 });
+    // Four weights, plus Adam's two moments per weight.
+    expect(tf.memory().numTensors - before).toBe(2 + 4 + 8);
+    model.dispose();
+    tf.dispose([x, y]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});

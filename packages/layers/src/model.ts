@@ -374,8 +374,13 @@ export class Model extends Layer {
     } as unknown as ConfigDict;
   }
 
+  /**
+   * Frees the weights of every layer and, when compiled, the optimizer's state (moments, EMA
+   * copies). A nested model's layers are freed with it.
+   */
   override dispose(): void {
     for (const layer of this.layers) if (layer !== this) layer.dispose();
+    this.compiled?.optimizer.dispose();
   }
 }
 

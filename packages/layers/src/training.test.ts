@@ -97,7 +97,7 @@ describe('fit', () => {
     const yReg = tf.sum(x, 1, true);
     const yCls = tf.cast(tf.greater(tf.slice(x, [0, 0], [-1, 1]), 0), 'float32');
     const history = await model.fit(x, { reg: yReg, cls: yCls }, { epochs: 30, batchSize: 25 });
-    expect(history.history['cls_acc']!.at(-1)!).toBeGreaterThan(0.9);
+    expect(history.history['cls_accuracy']!.at(-1)!).toBeGreaterThan(0.9);
     const logs = await model.evaluate(x, [yReg, yCls]);
     const [pReg, pCls] = model.predict(x) as tf.Tensor[];
     const mse = tf.mean(tf.squaredDifference(pReg!, yReg)).dataSync()[0]!;
