@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/gen/**', '**/node_modules/**', '**/.turbo/**', '**/coverage/**'] },
+  { ignores: ['**/dist/**', '**/gen/**', '**/node_modules/**', '**/.turbo/**', '**/coverage/**', '**/.snippets/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
