@@ -13,6 +13,7 @@ import {
   Bidirectional,
   Dense,
   GRU,
+  L2,
   LSTM,
   Model,
   Sequential,
@@ -332,6 +333,30 @@ describe('TimeDistributed matches tfjs-layers', () => {
     expect(ours.weightEntries.map((w) => w.name)).toEqual(['kernel', 'bias']);
     expect(() => ours.apply(rand([2, 3]))).toThrow(ShapeError);
     expect(() => ours.apply([x, x])).toThrow(/takes one input; got 2/);
+  });
+});
+
+describe('regularizers and constraints', () => {
+  it('apply to kernel, recurrent kernel and bias, through Bidirectional too', () => {
+    const lstm = new LSTM({
+      units: 2,
+      kernelRegularizer: new L2({ l2: 0.1 }),
+      recurrentRegularizer: new L2({ l2: 0.2 }),
+      biasRegularizer: new L2({ l2: 0.3 }),
+      kernelConstraint: 'nonNeg',
+    });
+    lstm.apply(rand([1, 2, 3]));
+    const sq = (v: tf.Variable): number => Array.from(v.dataSync()).reduce((s, x) => s + x * x, 0);
+    const expected = 0.1 * sq(lstm.kernel!) + 0.2 * sq(lstm.recurrentKernel!) + 0.3 * sq(lstm.bias!);
+    expect(lstm.regularizationLoss()!.dataSync()[0]).toBeCloseTo(expected, 5);
+    lstm.applyConstraints();
+    expect(Math.min(...lstm.kernel!.dataSync())).toBeGreaterThanOrEqual(0);
+    const bi = new Bidirectional({ layer: new GRU({ units: 2, recurrentRegularizer: new L2({ l2: 0.5 }) }) });
+    bi.apply(rand([1, 2, 3]));
+    const both = 0.5 * (sq(bi.forwardLayer.recurrentKernel!) + sq(bi.backwardLayer.recurrentKernel!));
+    expect(bi.regularizationLoss()!.dataSync()[0]).toBeCloseTo(both, 5);
+    bi.forwardLayer.trainable = false;
+    expect(bi.trainableWeights).toEqual(bi.backwardLayer.weights);
   });
 });
 

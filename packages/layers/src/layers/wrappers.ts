@@ -98,7 +98,7 @@ export class Bidirectional extends Layer {
       name: `backward_${inner.name}`,
       goBackwards: !inner.goBackwards,
       // A different dropout stream for the backward copy.
-      ...(inner.seed === undefined ? {} : { seed: inner.seed + 1 }),
+      seed: (inner.seed ?? 4099) + 1,
     });
     this.returnSequences = inner.returnSequences;
     this.returnState = inner.returnState;
@@ -211,7 +211,11 @@ export class Bidirectional extends Layer {
 
   override get weightEntries(): LayerWeight[] {
     return [this.forwardLayer, this.backwardLayer].flatMap((layer) =>
-      layer.weightEntries.map((w) => ({ ...w, name: `${layer.name}/${w.name}` })),
+      layer.weightEntries.map((w) => ({
+        ...w,
+        name: `${layer.name}/${w.name}`,
+        trainable: w.trainable && layer.trainable,
+      })),
     );
   }
 
@@ -249,9 +253,6 @@ export class TimeDistributed extends Layer {
   constructor(config: TimeDistributedConfig) {
     super(config);
     this.layer = resolveLayer('TimeDistributed', config?.layer);
-    if (this.batchInputShape === undefined && this.layer.batchInputShape !== undefined) {
-      (this as { batchInputShape: Shape | undefined }).batchInputShape = [...this.layer.batchInputShape];
-    }
   }
 
   private innerShape(shape: Shape): Shape {
