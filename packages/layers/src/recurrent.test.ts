@@ -336,6 +336,61 @@ describe('TimeDistributed matches tfjs-layers', () => {
   });
 });
 
+describe('stateful', () => {
+  it('carries the final states into the next call, as tfjs-layers, and resetStates starts over', () => {
+    for (const kind of ['LSTM', 'GRU', 'SimpleRNN'] as const) {
+      const config = { units: 3, stateful: true, returnSequences: true, batchInputShape: [2, 3, 4] };
+      const ours = new OURS[kind]({ ...config, biasInitializer: 'randomNormal' } as never);
+      const theirs = THEIRS[kind]({ ...config, name: tflName() } as never);
+      const [x1, x2] = [rand([2, 3, 4]), rand([2, 3, 4])];
+      const y1 = ours.apply(x1);
+      theirs.apply(tf.zerosLike(x1));
+      theirs.setWeights(ours.getWeights());
+      theirs.resetStates();
+      expectSameOutputs(y1, theirs.apply(x1) as tf.Tensor, `${kind} stateful call 1`);
+      const y2 = ours.apply(x2);
+      expectSameOutputs(y2, theirs.apply(x2) as tf.Tensor, `${kind} stateful call 2`);
+      // Two stateful calls equal one call on the concatenated sequence.
+      const whole = new OURS[kind]({ units: 3, returnSequences: true } as never);
+      whole.apply(x1);
+      whole.setWeights(ours.getWeights());
+      expectTensorsClose(tf.concat([y1, y2], 1), whole.apply(tf.concat([x1, x2], 1)), { rtol: 1e-5, atol: 1e-5 });
+      ours.resetStates();
+      expectTensorsClose(ours.apply(x1), y1, { rtol: 0, atol: 0 });
+      expect(() => ours.apply(rand([3, 3, 4]))).toThrow(/is stateful with batch size 2; got a batch of 3/);
+    }
+  });
+
+  it('gradients through carried states match finite differences', () => {
+    const lstm = new LSTM({ units: 2, stateful: true, batchInputShape: [1, 3, 2], recurrentActivation: 'sigmoid' });
+    const h = [rand([1, 2], 0.5), rand([1, 2], 0.5)];
+    lstm.apply(rand([1, 3, 2]));
+    const w = rand([1, 2]);
+    const loss = (x: tf.Tensor): tf.Scalar => {
+      lstm.resetStates(h);
+      return tf.sum(tf.mul(lstm.apply(x), w));
+    };
+    const x = rand([1, 3, 2], 0.5);
+    expectGradientsMatchFiniteDifferences(loss, [x]);
+    const { grads, value } = tf.variableGrads(() => loss(x), [lstm.recurrentKernel!]);
+    const base = lstm.recurrentKernel!.dataSync().slice();
+    const numeric = Array.from(base, (_, i) => {
+      const at = (d: number): number => {
+        const shifted = base.slice();
+        shifted[i] = base[i]! + d;
+        lstm.recurrentKernel!.assign(tf.tensor(shifted, lstm.recurrentKernel!.shape));
+        return tf.tidy(() => loss(x).dataSync()[0]!);
+      };
+      return (at(1e-2) - at(-1e-2)) / 2e-2;
+    });
+    lstm.recurrentKernel!.assign(tf.tensor(base, lstm.recurrentKernel!.shape));
+    expectTensorsClose(grads[lstm.recurrentKernel!.name]!, numeric, { rtol: 2e-2, atol: 2e-3 });
+    tf.dispose([grads[lstm.recurrentKernel!.name]!, value]);
+    expect(() => lstm.resetStates([h[0]!])).toThrow(/has 2 state\(s\); got 1/);
+    expect(() => lstm.resetStates([rand([2, 2]), h[1]!])).toThrow(/state 0 must have shape \[1,2\]; got \[2,2\]/);
+  });
+});
+
 describe('regularizers and constraints', () => {
   it('apply to kernel, recurrent kernel and bias, through Bidirectional too', () => {
     const lstm = new LSTM({
@@ -443,7 +498,11 @@ describe('bad input', () => {
     expect(() => new LSTM({ units: 0 })).toThrow(/LSTM: units must be a positive integer; got 0/);
     expect(() => new GRU({ units: 2, dropout: 1.5 })).toThrow(ValueError);
     expect(() => new GRU({ units: 2, dropout: 1.5 })).toThrow(/dropout must be a number in \[0, 1\); got 1.5/);
-    expect(() => new SimpleRNN({ units: 2, stateful: true })).toThrow(/stateful RNNs are not supported/);
+    expect(() => new SimpleRNN({ units: 2, stateful: true }).apply(rand([2, 3, 4]))).not.toThrow();
+    expect(() => new SimpleRNN({ units: 2, stateful: true }).apply(input({ shape: [3, 4] }))).toThrow(
+      /is stateful and needs a fixed batch size; give it batchInputShape/,
+    );
+    expect(() => new GRU({ units: 2 }).resetStates()).toThrow(/not stateful \(stateful: false\)/);
     const lstm = new LSTM({ units: 2, name: 'lstm_bad' });
     expect(() => lstm.apply(rand([2, 3]))).toThrow(ShapeError);
     expect(() => lstm.apply(rand([2, 3]))).toThrow(/LSTM "lstm_bad" expects input of shape \[batch, time, features\]/);

@@ -6,8 +6,10 @@
  * per-step loop. Initial states are extra inputs: `layer.apply([x, h0])` (`[x, h0, c0]` for LSTM)
  * or `layer.apply(x, { initialState: [h0, c0] })`; both work on symbolic and concrete tensors.
  *
- * Not supported (yet): `stateful` (must be false), masking, `unroll` / `implementation` (ignored:
- * there is one implementation), `activityRegularizer`.
+ * With `stateful: true` the final states of one call are the initial states of the next (same
+ * batch size, sample i continues sample i); `resetStates()` zeroes them. States are not weights and
+ * are not saved. Not supported (yet): masking, `unroll` / `implementation` (ignored: there is one
+ * implementation), `activityRegularizer`.
  *
  * ## Mapping for TF.js / Keras `model.json` import
  *
@@ -19,7 +21,8 @@
  * `*_constraint`, `dropout`, `recurrent_dropout` ↔ `recurrentDropout`, `return_sequences` ↔
  * `returnSequences`, `return_state` ↔ `returnState`, `go_backwards` ↔ `goBackwards`, `unit_forget_bias`
  * ↔ `unitForgetBias` (LSTM), `reset_after` ↔ `resetAfter` (GRU). Drop `implementation`, `unroll`,
- * `time_major` (must be false), `stateful` (must be false) and a null `activity_regularizer`.
+ * `time_major` (must be false) and a null `activity_regularizer`; `stateful` maps as is (TF.js
+ * files of stateful models carry `batch_input_shape` with the batch size it needs).
  * Activations: `hard_sigmoid` here is Keras 2 / TF.js's `clip(0.2·x + 0.5, 0, 1)`; Keras 3 changed
  * its `hard_sigmoid` to `relu6(x + 3) / 6`, so a Keras 3 file needs `recurrentActivation` rewritten.
  *
@@ -66,7 +69,10 @@ export interface RecurrentConfig extends KernelBiasConfig {
   returnState?: boolean;
   /** Process the sequence in reverse (and return the sequence in processing order, as Keras). */
   goBackwards?: boolean;
-  /** Not supported; must be false. */
+  /**
+   * Carry the final states of each call over as the initial states of the next (needs a fixed batch
+   * size: `batchInputShape` or `input({ batchSize })`); `resetStates()` zeroes them.
+   */
   stateful?: boolean;
   /** Seed of the dropout masks. */
   seed?: number;
@@ -125,6 +131,7 @@ export abstract class RNN extends Layer {
   readonly returnState: boolean;
   readonly goBackwards: boolean;
   readonly seed: number | undefined;
+  readonly stateful: boolean;
   kernel: tf.Variable | undefined;
   recurrentKernel: tf.Variable | undefined;
   bias: tf.Variable | undefined;
@@ -132,6 +139,8 @@ export abstract class RNN extends Layer {
   protected readonly activationFn: ActivationFn;
   protected readonly recurrentActivationFn: ActivationFn;
   private readonly rng: Rng;
+  /** The carried states of a stateful layer, [batch, units] each (not weights: never trained or saved). */
+  private stateVariables: tf.Variable[] | undefined;
 
   /** Gates stacked along the kernels' last axis (1, 4 or 3). */
   protected abstract readonly gates: number;
@@ -147,12 +156,6 @@ export abstract class RNN extends Layer {
         value: config?.units,
       });
     }
-    if (config.stateful === true) {
-      throw new ValueError(
-        `${cls}: stateful RNNs are not supported; pass the previous final states as initialState instead (stateful: false).`,
-        { field: 'stateful', value: true },
-      );
-    }
     this.config = config;
     this.units = config.units;
     this.activation = config.activation ?? 'tanh';
@@ -167,6 +170,7 @@ export abstract class RNN extends Layer {
     this.goBackwards = config.goBackwards ?? false;
     this.seed = config.seed;
     this.rng = createRng(config.seed ?? 4099);
+    this.stateful = config.stateful ?? false;
   }
 
   /** Bias initializer (LSTM overrides it for unitForgetBias). */
@@ -194,6 +198,19 @@ export abstract class RNN extends Layer {
       regularizer: this.config.recurrentRegularizer ?? null,
       constraint: this.config.recurrentConstraint ?? null,
     });
+    if (this.stateful) {
+      const batch = shape[0];
+      if (typeof batch !== 'number') {
+        throw new ValueError(
+          `${this.describe()} is stateful and needs a fixed batch size; give it batchInputShape [batch, time, features] ` +
+            `(or build the model from input({ shape, batchSize })).`,
+          { field: 'batchInputShape', value: shape },
+        );
+      }
+      this.stateVariables = Array.from({ length: this.stateCount }, () =>
+        tf.variable(tf.zeros([batch, this.units]), false),
+      );
+    }
     if (this.useBias) {
       this.bias = this.addWeight('bias', this.biasShape(), {
         initializer: this.biasInitializer(),
@@ -202,6 +219,51 @@ export abstract class RNN extends Layer {
       });
     }
     this.built = true;
+  }
+
+  /**
+   * Sets the carried states of a stateful layer to zeros, or to `states` ([batch, units] each).
+   *
+   * @throws ValueError if the layer is not stateful or not built; ShapeError on a wrong state shape.
+   */
+  resetStates(states?: tf.Tensor[]): void {
+    const carried = this.stateVariables;
+    if (carried === undefined) {
+      throw new ValueError(
+        `${this.describe()} has no states to reset: it is ${this.stateful ? 'not built yet' : 'not stateful (stateful: false)'}.`,
+        { field: 'stateful', value: this.stateful },
+      );
+    }
+    if (states !== undefined && states.length !== carried.length) {
+      throw new ValueError(`${this.describe()} has ${carried.length} state(s); got ${states.length}.`, {
+        field: 'states',
+        value: states.length,
+      });
+    }
+    carried.forEach((v, i) => {
+      const value = states?.[i];
+      if (value !== undefined && !tf.util.arraysEqual(value.shape, v.shape)) {
+        throw new ShapeError(
+          `${this.describe()}: state ${i} must have shape [${v.shape.join(',')}]; got [${value.shape.join(',')}].`,
+          {
+            actual: value.shape,
+            expected: v.shape,
+          },
+        );
+      }
+      tf.tidy(() => v.assign(value ?? tf.zerosLike(v)));
+    });
+  }
+
+  /** The carried states of a stateful layer (copies), or undefined. */
+  getStates(): tf.Tensor[] | undefined {
+    return this.stateVariables?.map((v) => v.clone());
+  }
+
+  override dispose(): void {
+    this.stateVariables?.forEach((v) => v.dispose());
+    this.stateVariables = undefined;
+    super.dispose();
   }
 
   private describe(): string {
@@ -297,11 +359,21 @@ export abstract class RNN extends Layer {
       throw new ShapeError(`${this.describe()} got a sequence of length 0; give at least one time step.`);
     }
     const training = args.training === true;
+    const carried = this.stateVariables;
+    if (carried !== undefined && carried[0]!.shape[0] !== batch) {
+      throw new ShapeError(
+        `${this.describe()} is stateful with batch size ${carried[0]!.shape[0]}; got a batch of ${batch}. ` +
+          'Feed batches of exactly that size (predict/fit with that batchSize).',
+        { actual: x.shape, expected: [carried[0]!.shape[0]!, -1, -1] },
+      );
+    }
     return tf.tidy(() => {
       let states: tf.Tensor2D[] =
         list.length > 1
           ? (list.slice(1) as tf.Tensor2D[])
-          : Array.from({ length: this.stateCount }, () => tf.zeros([batch, this.units]) as tf.Tensor2D);
+          : carried !== undefined
+            ? (carried as tf.Tensor[] as tf.Tensor2D[])
+            : Array.from({ length: this.stateCount }, () => tf.zeros([batch, this.units]) as tf.Tensor2D);
       let xs: tf.Tensor = x;
       if (training && this.dropout > 0) {
         xs = tf.mul(xs, tf.expandDims(dropoutMask(this.rng, batch, features, this.dropout), 1));
@@ -327,6 +399,8 @@ export abstract class RNN extends Layer {
         outputs.push(states[0]!);
       }
       const output = this.returnSequences ? tf.stack(outputs, 1) : outputs[outputs.length - 1]!;
+      // The tape saved its own references to the old state values, so assigning is safe under autograd.
+      if (carried !== undefined) carried.forEach((v, i) => v.assign(states[i]!));
       return this.returnState ? [output, ...states] : output;
     });
   }
@@ -360,7 +434,7 @@ export abstract class RNN extends Layer {
       returnSequences: this.returnSequences,
       returnState: this.returnState,
       goBackwards: this.goBackwards,
-      stateful: false,
+      stateful: this.stateful,
       ...(this.seed === undefined ? {} : { seed: this.seed }),
     };
   }

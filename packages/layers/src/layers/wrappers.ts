@@ -209,6 +209,12 @@ export class Bidirectional extends Layer {
     return all.length === 1 ? all[0]! : all;
   }
 
+  /** Resets the carried states of both directions (stateful inner layers only). */
+  resetStates(): void {
+    this.forwardLayer.resetStates();
+    this.backwardLayer.resetStates();
+  }
+
   override get weightEntries(): LayerWeight[] {
     return [this.forwardLayer, this.backwardLayer].flatMap((layer) =>
       layer.weightEntries.map((w) => ({
