@@ -337,7 +337,7 @@ describe('TimeDistributed matches tfjs-layers', () => {
 });
 
 describe('stateful', () => {
-  it('carries the final states into the next call, as tfjs-layers, and resetStates starts over', () => {
+  it('carries the final states into the next call, as tfjs-layers, and resetStates starts over', async () => {
     for (const kind of ['LSTM', 'GRU', 'SimpleRNN'] as const) {
       const config = { units: 3, stateful: true, returnSequences: true, batchInputShape: [2, 3, 4] };
       const ours = new OURS[kind]({ ...config, biasInitializer: 'randomNormal' } as never);
@@ -357,6 +357,14 @@ describe('stateful', () => {
       expectTensorsClose(tf.concat([y1, y2], 1), whole.apply(tf.concat([x1, x2], 1)), { rtol: 1e-5, atol: 1e-5 });
       ours.resetStates();
       expectTensorsClose(ours.apply(x1), y1, { rtol: 0, atol: 0 });
+      // Building, stateful calls and dispose leave no tensors behind.
+      await expectNoTensorLeaks(() => {
+        const layer = new OURS[kind]({ ...config } as never);
+        tf.dispose(layer.apply(x1));
+        tf.dispose(layer.apply(x2));
+        layer.resetStates();
+        layer.dispose();
+      });
       expect(() => ours.apply(rand([3, 3, 4]))).toThrow(/is stateful with batch size 2; got a batch of 3/);
     }
   });

@@ -208,7 +208,7 @@ export abstract class RNN extends Layer {
         );
       }
       this.stateVariables = Array.from({ length: this.stateCount }, () =>
-        tf.variable(tf.zeros([batch, this.units]), false),
+        tf.tidy(() => tf.variable(tf.zeros([batch, this.units]), false)),
       );
     }
     if (this.useBias) {
