@@ -94,6 +94,25 @@ export {
 export { BatchNormalization, LayerNormalization, type BatchNormalizationConfig } from './layers/normalization.js';
 export { Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract } from './layers/merge.js';
 export {
+  GRU,
+  LSTM,
+  RNN,
+  SimpleRNN,
+  type GRUConfig,
+  type LSTMConfig,
+  type RecurrentCallArgs,
+  type RecurrentConfig,
+} from './layers/recurrent.js';
+export {
+  Bidirectional,
+  TimeDistributed,
+  type BidirectionalConfig,
+  type LayerSpec,
+  type MergeMode,
+  type TimeDistributedConfig,
+} from './layers/wrappers.js';
+export { MultiHeadAttention, type AttentionCallArgs, type MultiHeadAttentionConfig } from './layers/attention.js';
+export {
   LAYER_CLASSES,
   loadModel,
   modelFromConfig,

@@ -27,6 +27,9 @@ import * as conv from './layers/conv.js';
 import * as core from './layers/core.js';
 import * as merge from './layers/merge.js';
 import * as normalization from './layers/normalization.js';
+import * as recurrent from './layers/recurrent.js';
+import * as wrappers from './layers/wrappers.js';
+import * as attention from './layers/attention.js';
 import { Loss, registerBuiltinLosses } from './losses.js';
 import { Metric, registerBuiltinMetrics } from './metrics.js';
 import { Model, Sequential } from './model.js';
@@ -67,6 +70,12 @@ export const LAYER_CLASSES = [
   merge.Minimum,
   merge.Concatenate,
   merge.Dot,
+  recurrent.SimpleRNN,
+  recurrent.LSTM,
+  recurrent.GRU,
+  wrappers.Bidirectional,
+  wrappers.TimeDistributed,
+  attention.MultiHeadAttention,
   Model,
   Sequential,
 ] as const;

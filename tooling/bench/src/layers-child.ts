@@ -1,6 +1,6 @@
 /**
  * One training step (forward, backward, Adam update) of an MLP 784-256-128-10 (batch 128) and of
- * a small CNN (two conv layers + dense, batch 64), ours vs @tensorflow/tfjs-layers on the same
+ * a small CNN (two conv layers + dense, batch 64) and of an LSTM (64 units, 20 steps, batch 32), ours vs @tensorflow/tfjs-layers on the same
  * backend, in one process. tfjs-layers is also timed with the wasm plugin's explicit-transpose
  * matMul rewrite turned off (the stock tfjs-backend-wasm kernel). Prints JSON on stdout.
  */
@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { createRng, randomTensor, registerBackendPlugin, useBackend } from '@plasticity/core';
 import { setExplicitTransposeMatMul, wasmBackend } from '@plasticity/backend-wasm';
-import { Conv2D, Dense, Flatten, MaxPooling2D, Sequential } from '@plasticity/layers';
+import { Conv2D, Dense, Flatten, LSTM, MaxPooling2D, Sequential } from '@plasticity/layers';
 import { Adam } from '@plasticity/optimizers';
 
 export interface StepRow {
@@ -115,4 +115,33 @@ async function cnn(): Promise<StepRow> {
   return row;
 }
 
-process.stdout.write(JSON.stringify({ rows: [await mlp(), await cnn()] }));
+async function lstm(): Promise<StepRow> {
+  const x = randomTensor([32, 20, 16], rng);
+  const y = onehot(32);
+  const ours = new Sequential({
+    layers: [
+      new LSTM({ units: 64, recurrentActivation: 'sigmoid', inputShape: [20, 16] }),
+      new Dense({ units: 10, activation: 'softmax' }),
+    ],
+  });
+  ours.compile({ optimizer: new Adam({ learningRate: 1e-3 }), loss: 'categoricalCrossentropy' });
+  const theirs = tfl.sequential({
+    layers: [
+      tfl.layers.lstm({ units: 64, recurrentActivation: 'sigmoid', inputShape: [20, 16] }),
+      tfl.layers.dense({ units: 10, activation: 'softmax' }),
+    ],
+  });
+  theirs.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
+  const row = {
+    model: 'LSTM 64 units, 20 steps × 16 features, batch 32',
+    oursMs: await timeSteps(() => ours.trainOnBatch(x, y), 7),
+    tfjsLayersMs: await timeSteps(() => theirs.trainOnBatch(x, y), 7),
+    tfjsLayersStockWasmMs: 0,
+  };
+  setExplicitTransposeMatMul(false);
+  row.tfjsLayersStockWasmMs = await timeSteps(() => theirs.trainOnBatch(x, y), 3);
+  setExplicitTransposeMatMul(true);
+  return row;
+}
+
+process.stdout.write(JSON.stringify({ rows: [await mlp(), await cnn(), await lstm()] }));
