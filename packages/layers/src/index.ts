@@ -104,6 +104,18 @@ export {
   type SaveOptions,
 } from './serialization.js';
 export {
+  exportTfjsModel,
+  hasTfjsLayerConverter,
+  importTfjsModel,
+  isTfjsLayersArtifacts,
+  modelToTfjsArtifacts,
+  registerBuiltinTfjsConverters,
+  registerTfjsLayerConverter,
+  tfjsLayerConverter,
+  type TfjsConverterOptions,
+  type TfjsLayerConverter,
+} from './tfjs-format.js';
+export {
   BinaryCrossentropy,
   BinaryFocalCrossentropy,
   CategoricalCrossentropy,

@@ -302,7 +302,8 @@ export async function saveModel(
 
 /**
  * Loads a model saved by {@link saveModel}: architecture, weights, and (when saved) the compile
- * configuration and optimizer state.
+ * configuration and optimizer state. A TF.js Layers / Keras `model.json` is imported with
+ * `importTfjsModel` (weights only, no training configuration).
  *
  * @throws ArtifactError for a file that is not a Plasticity model, or missing / unexpected weights.
  * @throws ShapeError naming the layer when a weight's shape differs from the architecture's.
@@ -313,6 +314,10 @@ export async function loadModel(source: string | tf.io.IOHandler): Promise<Model
   const where = typeof source === 'string' ? source : 'model artifact';
   const artifacts = await resolveIOHandler(source, 'load').load!();
   const topology = artifacts.modelTopology as SerializedPlugin | undefined;
+  if (artifacts.format !== FORMAT) {
+    const tfjs = await import('./tfjs-format.js');
+    if (tfjs.isTfjsLayersArtifacts(artifacts)) return tfjs.importTfjsModel(artifacts);
+  }
   if (artifacts.format !== FORMAT || topology === undefined || typeof topology.className !== 'string') {
     throw new ArtifactError(
       where,
