@@ -171,6 +171,13 @@ export {
   type Logs,
 } from './callbacks.js';
 export {
+  ModelCheckpoint,
+  formatCheckpointPath,
+  loadWeights,
+  saveWeights,
+  type ModelCheckpointConfig,
+} from './checkpoint.js';
+export {
   computeGradients,
   type Batch,
   type CompileArgs,

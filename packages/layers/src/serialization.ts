@@ -13,6 +13,7 @@ import {
   concatWeightData,
   deserializePlugin,
   getPlugin,
+  registerCallback,
   registerLayer,
   resolveIOHandler,
   serializePlugin,
@@ -21,6 +22,7 @@ import {
 } from '@plasticity/core';
 import { deserializeOptimizer, registerBuiltinOptimizers, serializeOptimizer } from '@plasticity/optimizers';
 import { registerBuiltinCallbacks } from './callbacks.js';
+import { ModelCheckpoint } from './checkpoint.js';
 import { registerBuiltinInitializers } from './initializers.js';
 import { type Layer, type SymbolicTensor, type Shape } from './layer.js';
 import * as conv from './layers/conv.js';
@@ -79,6 +81,7 @@ export function registerBuiltinLayers(): void {
   registerBuiltinLosses();
   registerBuiltinMetrics();
   registerBuiltinCallbacks();
+  registerCallback(ModelCheckpoint as never);
   registerBuiltinOptimizers();
 }
 
@@ -321,7 +324,7 @@ export async function loadModel(source: string | tf.io.IOHandler): Promise<Model
   if (artifacts.format !== FORMAT || topology === undefined || typeof topology.className !== 'string') {
     throw new ArtifactError(
       where,
-      `is not a model saved by @plasticity/layers (format "${String(artifacts.format)}"). For TF.js/Keras model.json files use the import functions.`,
+      `is not a model saved by @plasticity/layers (format "${String(artifacts.format)}"). Weights saved with saveWeights load into a model with loadWeights(model, source).`,
     );
   }
   getPlugin('layer', topology.className);

@@ -607,9 +607,11 @@ function isArtifacts(source: unknown): source is tf.io.ModelArtifacts {
 /** Whether artifacts hold a TF.js Layers / Keras model (rather than a Plasticity one). */
 export function isTfjsLayersArtifacts(artifacts: tf.io.ModelArtifacts): boolean {
   const topology = artifacts.modelTopology as Record<string, unknown> | undefined;
-  if (artifacts.format === 'layers-model') return true;
+  // The format field alone is not enough: a file without a Keras topology cannot be imported.
   return (
-    topology !== undefined && (typeof topology['class_name'] === 'string' || topology['model_config'] !== undefined)
+    topology !== undefined &&
+    topology !== null &&
+    (typeof topology['class_name'] === 'string' || topology['model_config'] !== undefined)
   );
 }
 
