@@ -8,10 +8,15 @@ import {
   UnknownPluginError,
   ValueError,
   createRng,
+  deserializePlugin,
   memoryIO,
   randomTensor,
   registerBackendPlugin,
+  registerLayer,
+  serializePlugin,
   useBackend,
+  type ConfigDict,
+  type SerializedPlugin,
 } from '@plasticity/core';
 import { expectTensorsClose } from '@plasticity/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
@@ -42,9 +47,14 @@ import {
   exportTfjsModel,
   importTfjsModel,
   input,
+  Layer,
+  modelToTfjsArtifacts,
   loadModel,
   registerTfjsLayerConverter,
   tfjsLayerConverter,
+  type LayerConfig,
+  type LayerWeight,
+  type Shape,
   type SymbolicTensor,
 } from './index.js';
 
@@ -451,6 +461,48 @@ describe('exportTfjsModel', () => {
     });
     const idValues = tf.tensor2d([0, 5, 3, 2, 1, 1], [3, 2], 'int32');
     await roundTrip(model, [rand([3, 4]), rand([3, 4]), idValues], 'export-functional');
+  });
+
+  it('converts wrapper layers (a `layer` option holding a layer) through the registry both ways', async () => {
+    /** Applies its wrapped layer twice (a stand-in for wrappers such as Bidirectional). */
+    class Twice extends Layer {
+      static override readonly className = 'Test>Twice';
+      readonly inner: Layer;
+      constructor(config: LayerConfig & { layer: Layer | SerializedPlugin }) {
+        super(config);
+        this.inner = config.layer instanceof Layer ? config.layer : deserializePlugin<Layer>('layer', config.layer);
+      }
+      override build(shape: Shape | Shape[]): void {
+        if (!this.inner.built) this.inner.build(shape);
+        this.inner.built = true;
+        this.built = true;
+      }
+      override get weightEntries(): LayerWeight[] {
+        return this.inner.weightEntries;
+      }
+      call(x: tf.Tensor | tf.Tensor[]): tf.Tensor {
+        return tf.tidy(() => this.inner.call(this.inner.call(x, {}) as tf.Tensor, {}) as tf.Tensor);
+      }
+      protected override ownConfig(): ConfigDict {
+        return { layer: serializePlugin('layer', this.inner) as unknown as ConfigDict };
+      }
+    }
+    registerLayer(Twice);
+    registerTfjsLayerConverter('Twice', tfjsLayerConverter('Test>Twice', { weights: (n) => `inner_${n}` }));
+    const model = new Sequential({
+      layers: [new Twice({ layer: new Dense({ units: 3, activation: 'tanh' }), inputShape: [3], name: 'twice' })],
+    });
+    const x = rand([2, 3]);
+    const expected = model.predict(x) as tf.Tensor;
+    const artifacts = await modelToTfjsArtifacts(model);
+    const layerJson = (artifacts.modelTopology as { config: { layers: { class_name: string; config: ConfigDict }[] } })
+      .config.layers[0]!;
+    expect(layerJson.class_name).toBe('Twice');
+    expect((layerJson.config['layer'] as { class_name: string }).class_name).toBe('Dense');
+    expect((layerJson.config['layer'] as { config: ConfigDict }).config['use_bias']).toBe(true);
+    expect(artifacts.weightSpecs!.map((s) => s.name)).toEqual(['twice/inner_kernel', 'twice/inner_bias']);
+    const back = await importTfjsModel(artifacts);
+    expectTensorsClose(back.predict(x) as tf.Tensor, expected, { rtol: 1e-6, atol: 1e-6 });
   });
 
   it('refuses an activation tfjs-layers cannot load back, naming the layer', async () => {

@@ -18,6 +18,7 @@ import {
   describeValue,
   hasPlugin,
   resolveIOHandler,
+  serializePlugin,
   type ConfigDict,
   type ConfigValue,
   type PluginKind,
@@ -97,8 +98,8 @@ export interface TfjsConverterOptions {
   only?: Record<string, readonly Json[]>;
   /** Keras options without effect here, dropped on import (`inputLength`). */
   drop?: readonly string[];
-  /** Keras weight names that are not the snake_case of ours: `{ kernel: 'depthwise_kernel' }`. */
-  weights?: Record<string, string>;
+  /** Keras weight names that are not the snake_case of ours: `{ kernel: 'depthwise_kernel' }`, or a function. */
+  weights?: Record<string, string> | ((name: string) => string);
   /** Last change to the camelCase config on import, after renames (e.g. `[2]` → `2`). */
   fromTfjs?: (config: ConfigDict, weightShapes: Record<string, number[]>) => ConfigDict;
   /** Last change to our config on export, after renames, before snake_casing. */
@@ -160,7 +161,7 @@ export function tfjsLayerConverter(
       return { className: plasticityClassName, config: options.toTfjs === undefined ? config : options.toTfjs(config) };
     },
     weightName(name) {
-      return weightNames[name] ?? snakeCase(name);
+      return typeof weightNames === 'function' ? weightNames(name) : (weightNames[name] ?? snakeCase(name));
     },
   };
 }
@@ -179,8 +180,21 @@ function kindOf(key: string): PluginKind | undefined {
 const ACTIVATION_FROM_TFJS: Record<string, string> = { gelu: 'geluExact', geluNew: 'gelu' };
 const ACTIVATION_TO_TFJS: Record<string, string> = { geluExact: 'gelu' };
 
+const isActivationKey = (key: string): boolean => key === 'activation' || key.endsWith('Activation');
+/** Keys whose value is a whole layer (wrappers such as Bidirectional and TimeDistributed). */
+const LAYER_KEYS = ['layer', 'backwardLayer'];
+
 function identifierFromTfjs(key: string, value: unknown, layerName: string): unknown {
-  if (key === 'activation') {
+  if (LAYER_KEYS.includes(key) && value !== null && typeof value === 'object' && 'className' in value) {
+    const inner = value as { className: string; config?: ConfigDict };
+    const config = { ...(inner.config ?? {}) };
+    const layer = converterFor(inner.className, String(config['name'] ?? `${layerName}/${key}`)).fromTfjs(config, {});
+    // Passed on serialized ({ className, config }): a layer's config must be plain data.
+    const serialized = serializePlugin('layer', layer);
+    layer.dispose();
+    return serialized;
+  }
+  if (isActivationKey(key) && typeof value === 'string') {
     const name = activationName(String(value));
     const ours = ACTIVATION_FROM_TFJS[name] ?? name;
     if (ACTIVATIONS[ours] === undefined) {
@@ -222,7 +236,21 @@ function identifierFromTfjs(key: string, value: unknown, layerName: string): unk
 }
 
 function identifierToTfjs(key: string, value: unknown, layerName: string): unknown {
-  if (key === 'activation' && typeof value === 'string') {
+  if (LAYER_KEYS.includes(key) && value !== null && typeof value === 'object') {
+    // A wrapped layer: our config holds it serialized ({ className, config }) or as a Layer.
+    const inner = value as { className?: string; config?: ConfigDict; getConfig?: unknown };
+    if (typeof inner.getConfig === 'function') return layerToTfjsCamel(value as Layer);
+    if (typeof inner.className === 'string') {
+      const layer = deserializePlugin<Layer>('layer', { className: inner.className, config: inner.config ?? {} });
+      try {
+        return layerToTfjsCamel(layer);
+      } finally {
+        layer.dispose();
+      }
+    }
+    return value;
+  }
+  if (isActivationKey(key) && typeof value === 'string') {
     if (value === 'gelu') {
       throw new ValueError(
         `Layer "${layerName}": activation 'gelu' (the tanh approximation) cannot be exported: tfjs-layers 4.22 ` +
@@ -760,9 +788,8 @@ function classNameOf(layer: Layer): string {
   return (layer.constructor as { className?: string }).className ?? layer.constructor.name;
 }
 
-function layerToTfjs(layer: Layer): { className: string; config: JsonDict } {
-  if (layer instanceof Model)
-    return { className: layer instanceof Sequential ? 'Sequential' : 'Model', config: topologyConfig(layer) };
+/** A wrapped layer as `{ className, config }` in camelCase (snake_cased with its wrapper's config). */
+function layerToTfjsCamel(layer: Layer): { className: string; config: ConfigDict } {
   const className = classNameOf(layer);
   const exporter = exporters.get(className);
   if (exporter === undefined) {
@@ -773,8 +800,14 @@ function layerToTfjs(layer: Layer): { className: string; config: JsonDict } {
         `Register one: registerTfjsLayerConverter('${className}', tfjsLayerConverter('${className}')).`,
     );
   }
-  const { config } = exporter.converter.toTfjs(layer);
-  return { className: exporter.kerasClassName, config: tsToPythonic(config) as JsonDict };
+  return { className: exporter.kerasClassName, config: exporter.converter.toTfjs(layer).config };
+}
+
+function layerToTfjs(layer: Layer): { className: string; config: JsonDict } {
+  if (layer instanceof Model)
+    return { className: layer instanceof Sequential ? 'Sequential' : 'Model', config: topologyConfig(layer) };
+  const { className, config } = layerToTfjsCamel(layer);
+  return { className, config: tsToPythonic(config) as JsonDict };
 }
 
 function topologyConfig(model: Model): JsonDict {
