@@ -119,7 +119,11 @@ describe('importTfjsModel', () => {
   it('imports a Sequential MLP with the same predictions, regularizers and constraints', async () => {
     const theirs = tfjsMlp();
     randomizeTfjs(theirs);
-    const ours = await importTfjsModel(await tfjsArtifacts(theirs));
+    const artifacts = await tfjsArtifacts(theirs);
+    const start = tf.memory().numTensors;
+    (await importTfjsModel(artifacts)).dispose();
+    expect(tf.memory().numTensors).toBe(start); // nothing left behind but the model's own weights
+    const ours = await importTfjsModel(artifacts);
     expect(ours).toBeInstanceOf(Sequential);
     expect(ours.layers.map((l) => l.name)).toEqual(theirs.layers.map((l) => l.name));
     const first = ours.layers[0]!.weightEntries[0]!;

@@ -754,7 +754,12 @@ export async function importTfjsModel(source: string | tf.io.IOHandler | tf.io.M
           { actual: value.shape, expected: w.variable.shape },
         );
       }
-      w.variable.assign(value.dtype === w.variable.dtype ? value : tf.cast(value, w.variable.dtype));
+      if (value.dtype === w.variable.dtype) w.variable.assign(value);
+      else {
+        const cast = tf.cast(value, w.variable.dtype);
+        w.variable.assign(cast);
+        cast.dispose();
+      }
       used.add(key);
     }
     const unused = Object.keys(decoded).filter((k) => !used.has(k));
