@@ -26,6 +26,8 @@ export const ACTIVATIONS: Readonly<Record<string, ActivationFn>> = {
   gelu: (x) =>
     tf.mul(tf.mul(x, 0.5), tf.add(1, tf.tanh(tf.mul(SQRT_2_OVER_PI, tf.add(x, tf.mul(0.044715, tf.pow(x, 3))))))),
   mish: (x) => tf.mul(x, tf.tanh(tf.softplus(x))),
+  // exact x·Φ(x), as Keras' gelu(approximate=False) and tfjs-layers' gelu
+  geluExact: (x) => tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2)))),
 };
 
 /** Normalizes Keras spellings: `'log_softmax'` → `'logSoftmax'`, `'hard_sigmoid'` → `'hardSigmoid'`. */

@@ -23,6 +23,8 @@ export class Callback implements Serializable {
   static readonly className: string = 'Callback';
   /** Set by `fit` (or a custom loop) before `onTrainBegin`. */
   model: Model | undefined;
+  /** The run's planned epochs and steps per epoch when known (set with the model). */
+  params: { epochs?: number; steps?: number } = {};
   setModel(model: Model): void {
     this.model = model;
   }
@@ -72,7 +74,13 @@ export class CallbackList {
     },
   ) {
     this.callbacks = [...callbacks];
-    for (const cb of this.callbacks) cb.setModel(options.model);
+    for (const cb of this.callbacks) {
+      cb.setModel(options.model);
+      cb.params = {
+        ...(options.epochs === undefined ? {} : { epochs: options.epochs }),
+        ...(options.steps === undefined ? {} : { steps: options.steps }),
+      };
+    }
     if (options.progress instanceof ProgressEmitter) this.progress = options.progress;
     else {
       this.progress = new ProgressEmitter();
@@ -147,12 +155,13 @@ export class History extends Callback {
 
 type Mode = 'min' | 'max' | 'auto';
 
-function monitorMode(monitor: string, mode: Mode): 'min' | 'max' {
+/** `'auto'` → `'max'` for accuracy-like metrics, else `'min'`. */
+export function monitorMode(monitor: string, mode: Mode): 'min' | 'max' {
   if (mode !== 'auto') return mode;
   return /acc|auc|precision|recall|r2/.test(monitor) ? 'max' : 'min';
 }
 
-function readMonitor(owner: string, monitor: string, logs: Logs | undefined): number | undefined {
+export function readMonitor(owner: string, monitor: string, logs: Logs | undefined): number | undefined {
   const value = logs?.[monitor];
   if (value === undefined) {
     console.warn(`${owner}: metric "${monitor}" is not in the logs (${Object.keys(logs ?? {}).join(', ')}); skipping.`);

@@ -123,6 +123,18 @@ export {
   type SaveOptions,
 } from './serialization.js';
 export {
+  exportTfjsModel,
+  hasTfjsLayerConverter,
+  importTfjsModel,
+  isTfjsLayersArtifacts,
+  modelToTfjsArtifacts,
+  registerBuiltinTfjsConverters,
+  registerTfjsLayerConverter,
+  tfjsLayerConverter,
+  type TfjsConverterOptions,
+  type TfjsLayerConverter,
+} from './tfjs-format.js';
+export {
   BinaryCrossentropy,
   BinaryFocalCrossentropy,
   CategoricalCrossentropy,
@@ -177,6 +189,13 @@ export {
   registerBuiltinCallbacks,
   type Logs,
 } from './callbacks.js';
+export {
+  ModelCheckpoint,
+  formatCheckpointPath,
+  loadWeights,
+  saveWeights,
+  type ModelCheckpointConfig,
+} from './checkpoint.js';
 export {
   computeGradients,
   type Batch,

@@ -13,6 +13,7 @@ import {
   concatWeightData,
   deserializePlugin,
   getPlugin,
+  registerCallback,
   registerLayer,
   resolveIOHandler,
   serializePlugin,
@@ -21,6 +22,7 @@ import {
 } from '@plasticity/core';
 import { deserializeOptimizer, registerBuiltinOptimizers, serializeOptimizer } from '@plasticity/optimizers';
 import { registerBuiltinCallbacks } from './callbacks.js';
+import { ModelCheckpoint } from './checkpoint.js';
 import { registerBuiltinInitializers } from './initializers.js';
 import { type Layer, type SymbolicTensor, type Shape } from './layer.js';
 import * as conv from './layers/conv.js';
@@ -88,6 +90,7 @@ export function registerBuiltinLayers(): void {
   registerBuiltinLosses();
   registerBuiltinMetrics();
   registerBuiltinCallbacks();
+  registerCallback(ModelCheckpoint as never);
   registerBuiltinOptimizers();
 }
 
@@ -311,7 +314,8 @@ export async function saveModel(
 
 /**
  * Loads a model saved by {@link saveModel}: architecture, weights, and (when saved) the compile
- * configuration and optimizer state.
+ * configuration and optimizer state. A TF.js Layers / Keras `model.json` is imported with
+ * `importTfjsModel` (weights only, no training configuration).
  *
  * @throws ArtifactError for a file that is not a Plasticity model, or missing / unexpected weights.
  * @throws ShapeError naming the layer when a weight's shape differs from the architecture's.
@@ -322,10 +326,14 @@ export async function loadModel(source: string | tf.io.IOHandler): Promise<Model
   const where = typeof source === 'string' ? source : 'model artifact';
   const artifacts = await resolveIOHandler(source, 'load').load!();
   const topology = artifacts.modelTopology as SerializedPlugin | undefined;
+  if (artifacts.format !== FORMAT) {
+    const tfjs = await import('./tfjs-format.js');
+    if (tfjs.isTfjsLayersArtifacts(artifacts)) return tfjs.importTfjsModel(artifacts);
+  }
   if (artifacts.format !== FORMAT || topology === undefined || typeof topology.className !== 'string') {
     throw new ArtifactError(
       where,
-      `is not a model saved by @plasticity/layers (format "${String(artifacts.format)}"). For TF.js/Keras model.json files use the import functions.`,
+      `is not a model saved by @plasticity/layers (format "${String(artifacts.format)}"). Weights saved with saveWeights load into a model with loadWeights(model, source).`,
     );
   }
   getPlugin('layer', topology.className);
