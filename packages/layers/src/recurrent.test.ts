@@ -369,6 +369,27 @@ describe('stateful', () => {
     }
   });
 
+  it('Bidirectional carries both directions and resets both', () => {
+    const bi = new Bidirectional({
+      layer: new GRU({ units: 2, stateful: true, batchInputShape: [2, 3, 4], returnState: true }),
+    });
+    const x = rand([2, 3, 4]);
+    const first = bi.apply([x]) as tf.Tensor[];
+    const second = bi.apply([x]) as tf.Tensor[];
+    // The second call starts from the first call's final states, in each direction.
+    const forward = new GRU({ units: 2, returnState: true });
+    forward.apply(x);
+    forward.setWeights(bi.forwardLayer.getWeights());
+    const expected = forward.apply([x, first[1]!]) as tf.Tensor[];
+    expectTensorsClose(second[1]!, expected[1]!, { rtol: 1e-5, atol: 1e-5 });
+    const backward = new GRU({ units: 2, returnState: true, goBackwards: true });
+    backward.apply(x);
+    backward.setWeights(bi.backwardLayer.getWeights());
+    expectTensorsClose(second[2]!, (backward.apply([x, first[2]!]) as tf.Tensor[])[1]!, { rtol: 1e-5, atol: 1e-5 });
+    bi.resetStates();
+    expectTensorsClose((bi.apply([x]) as tf.Tensor[])[0]!, first[0]!, { rtol: 0, atol: 0 });
+  });
+
   it('gradients through carried states match finite differences', () => {
     const lstm = new LSTM({ units: 2, stateful: true, batchInputShape: [1, 3, 2], recurrentActivation: 'sigmoid' });
     const h = [rand([1, 2], 0.5), rand([1, 2], 0.5)];
