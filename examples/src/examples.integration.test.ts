@@ -11,6 +11,7 @@ import { main as logistic } from './logistic-regression.js';
 import { main as mlp } from './mlp-classifier.js';
 import { main as cnn } from './cnn.js';
 import { main as autoencoder } from './autoencoder.js';
+import { main as lstm } from './lstm.js';
 import { TARGET_MEAN, TARGET_STD, main as gan } from './gan.js';
 
 beforeAll(async () => {
@@ -55,6 +56,12 @@ describe('examples learn what they claim', () => {
     const r = await run(() => cnn());
     expect(r.accuracy).toBeGreaterThan(0.9);
   }, 120_000);
+
+  it('the LSTM forecasts a sine wave at least twice as well as the naive last-value forecast', async () => {
+    const r = await run(() => lstm());
+    // The noise alone (σ = 0.05 on both ends) puts the floor at 0.0025; naive is about 0.08.
+    expect(r.mse).toBeLessThan(0.5 * r.naiveMse);
+  }, 240_000);
 
   it('the autoencoder reconstructs through a 2-unit bottleneck to under 10% of the variance', async () => {
     const r = await run(() => autoencoder());
