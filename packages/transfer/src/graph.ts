@@ -11,7 +11,8 @@ import { InputLayer, Model, type Layer, type Node, type SymbolicTensor } from '@
 /**
  * Chooses layers of a model:
  * - a layer name (`'dense_1'`), a glob (`'block2_*'`, `*` = any run of characters) or a RegExp,
- *   matched against the layer's name and, inside nested models, against its path `outer/inner`;
+ *   matched against the names of the top-level layers (`model.layers`; choosing a nested model
+ *   chooses all its layers);
  * - an index into `model.layers` (negative counts from the end);
  * - a range `{ from, to }` of indices or names, both ends included (either end may be omitted);
  * - a predicate `(layer, index) => boolean`;
