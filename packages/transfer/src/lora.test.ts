@@ -89,6 +89,27 @@ describe('LoRADense', () => {
     expectTensorsClose(adapted.predict(x) as tf.Tensor, out, { atol: 1e-5 });
   });
 
+  it('adapts layers inside nested models, computing the same function until trained', () => {
+    const inner = new Sequential({
+      name: 'inner_base',
+      layers: [new Dense({ units: 4, activation: 'relu', inputShape: [3], name: 'inner_fc' })],
+    });
+    const inp = input({ shape: [3] });
+    const model = new Model({
+      inputs: inp,
+      outputs: new Dense({ units: 2, name: 'outer_fc' }).apply(inner.apply(inp)),
+    });
+    const x = randomTensor([5, 3], createRng(8));
+    const expected = model.predict(x) as tf.Tensor;
+    const adapted = applyLoRA(model, { rank: 2, targets: 'inner_fc' });
+    const nested = adapted.getLayer('inner_base') as Model;
+    expect(nested).not.toBe(inner);
+    expect(nested.getLayer('inner_fc_lora')).toBeInstanceOf(LoRADense);
+    expect(adapted.getLayer('outer_fc')).toBe(model.getLayer('outer_fc'));
+    expectTensorsClose(adapted.predict(x) as tf.Tensor, expected);
+    expect(adapted.trainableWeights).toHaveLength(2);
+  });
+
   it('saves and loads an adapted model', async () => {
     const model = new Sequential({ layers: [new Dense({ units: 3, inputShape: [2], name: 'fc' })] });
     const adapted = applyLoRA(model, { rank: 2 });
