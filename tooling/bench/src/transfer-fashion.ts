@@ -8,10 +8,13 @@
  * shirt) against two single-task models of the same shape.
  *
  * `node tooling/bench/dist/transfer-fashion.js` (after `pnpm --filter @plasticity/bench build`);
- * FASHION_DIR overrides /usr/share/datasets/fashion-mnist; PRETRAIN_N / MT_N scale the runs.
+ * FASHION_DIR overrides /usr/share/datasets/fashion-mnist; PRETRAIN_N / MT_N / MT_TEST_N scale the
+ * runs, SHOTS sets the labelled images per class (default 50), SKIP_MT=1 skips the multi-task part,
+ * PRETRAINED=<dir> keeps the pretrained model on disk and reuses it on the next run.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng, memoryIO, registerBackendPlugin, useBackend } from '@plasticity/core';
+import { fileIO, hasModelJson } from '@plasticity/core/node';
 import { wasmBackend } from '@plasticity/backend-wasm';
 import {
   Activation,
@@ -127,29 +130,38 @@ const pretrainN = Number(process.env['PRETRAIN_N'] ?? 12000);
 console.log(`Fashion-MNIST from ${dir}: ${train.n} train, ${test.n} test images; backend ${tf.getBackend()}`);
 
 // ── Pretraining on classes 0–4 ────────────────────────────────────────────────────────────────
-const pre = subset(
-  train,
-  pick(train, (c) => c < 5, pretrainN, 1),
-  (c) => c,
-);
-const preTest = subset(
-  test,
-  pick(test, (c) => c < 5, 5000, 2),
-  (c) => c,
-);
-const pretrained = cnn(5);
-pretrained.compile({ optimizer: new Adam({ learningRate: 2e-3 }), loss: 'sparseCategoricalCrossentropy' });
+const pretrainedDir = process.env['PRETRAINED'];
+if (pretrainedDir !== undefined && (await hasModelJson(pretrainedDir))) {
+  await (await loadModel(fileIO(pretrainedDir))).save(memoryIO('pretrained'));
+  console.log(`pretrained model reused from ${pretrainedDir}`);
+} else {
+  const pre = subset(
+    train,
+    pick(train, (c) => c < 5, pretrainN, 1),
+    (c) => c,
+  );
+  const preTest = subset(
+    test,
+    pick(test, (c) => c < 5, 5000, 2),
+    (c) => c,
+  );
+  const pretrained = cnn(5);
+  pretrained.compile({ optimizer: new Adam({ learningRate: 2e-3 }), loss: 'sparseCategoricalCrossentropy' });
+  const start = performance.now();
+  await pretrained.fit(pre.x, pre.y, { epochs: 3, batchSize: 64, seed: 1 });
+  console.log(
+    `pretrained on ${pre.x.shape[0]} images of classes 0–4 in ${seconds(start)} s: test accuracy on classes 0–4 ${(100 * accuracy(pretrained, preTest.x, preTest.y)).toFixed(1)}%`,
+  );
+  await pretrained.save(memoryIO('pretrained'));
+  if (pretrainedDir !== undefined) await pretrained.save(fileIO(pretrainedDir), { includeOptimizer: false });
+  tf.dispose([pre.x, pre.y, preTest.x, preTest.y]);
+}
 let t0 = performance.now();
-await pretrained.fit(pre.x, pre.y, { epochs: 3, batchSize: 64, seed: 1 });
-console.log(
-  `pretrained on ${pre.x.shape[0]} images of classes 0–4 in ${seconds(t0)} s: test accuracy on classes 0–4 ${(100 * accuracy(pretrained, preTest.x, preTest.y)).toFixed(1)}%`,
-);
-await pretrained.save(memoryIO('pretrained'));
-tf.dispose([pre.x, pre.y, preTest.x, preTest.y]);
 const fresh = async (): Promise<Model> => loadModel(memoryIO('pretrained'));
 
 // ── Classes 5–9 from 50 labelled images per class ────────────────────────────────────────────
-const few = subset(train, perClass(train, [5, 6, 7, 8, 9], 50, 3), (c) => c - 5);
+const shots = Number(process.env['SHOTS'] ?? 50);
+const few = subset(train, perClass(train, [5, 6, 7, 8, 9], shots, 3), (c) => c - 5);
 const target = subset(
   test,
   pick(test, (c) => c >= 5, 5000, 4),
@@ -167,7 +179,7 @@ const record = (name: string, model: Model, start: number): void => {
 t0 = performance.now();
 const scratch = cnn(5);
 scratch.compile({ optimizer: new Adam({ learningRate: 2e-3 }), loss: 'sparseCategoricalCrossentropy' });
-await scratch.fit(few.x, few.y, { epochs: 40, batchSize: 25, seed: 5 });
+await scratch.fit(few.x, few.y, { epochs: 40, batchSize: Math.min(25, 5 * shots), seed: 5 });
 record('from scratch (same CNN, 40 epochs)', scratch, t0);
 
 t0 = performance.now();
@@ -177,7 +189,7 @@ t0 = performance.now();
   const { features } = await extractFeatures(base, few.x, { cache });
   const head = new Sequential({ layers: [new Dense({ units: 5, activation: 'softmax', inputShape: [64] })] });
   head.compile({ optimizer: new Adam({ learningRate: 1e-2 }), loss: 'sparseCategoricalCrossentropy' });
-  await head.fit(features, few.y, { epochs: 100, batchSize: 25, seed: 5 });
+  await head.fit(features, few.y, { epochs: 100, batchSize: Math.min(25, 5 * shots), seed: 5 });
   record('frozen base + new head (cached features, 100 epochs)', addHead(base, head), t0);
   features.dispose();
   cache.dispose();
@@ -188,7 +200,7 @@ t0 = performance.now();
   const model = replaceHead(await fresh(), new Dense({ units: 5, activation: 'softmax', name: 'new_head' }));
   model.compile({ optimizer: new Adam({ learningRate: 1e-2 }), loss: 'sparseCategoricalCrossentropy' });
   const stages = await fineTune(model, few.x, few.y, {
-    batchSize: 25,
+    batchSize: Math.min(25, 5 * shots),
     seed: 5,
     stages: [
       { name: 'head', train: { top: 1 }, epochs: 30 },
@@ -211,14 +223,15 @@ t0 = performance.now();
   unfreeze(adapted, 'lora_head');
   adapted.compile({ optimizer: new Adam({ learningRate: 1e-2 }), loss: 'sparseCategoricalCrossentropy' });
   const trainable = adapted.trainableWeights.reduce((n, v) => n + v.size, 0);
-  await adapted.fit(few.x, few.y, { epochs: 30, batchSize: 25, seed: 5 });
+  await adapted.fit(few.x, few.y, { epochs: 30, batchSize: Math.min(25, 5 * shots), seed: 5 });
   record(`LoRA r=4 on "features" + head (${trainable} trainable params)`, adapted, t0);
 }
-console.log('\nClasses 5–9 from 50 labelled images per class; test accuracy on 5000 test images of classes 5–9');
+console.log(`\nClasses 5–9 from ${shots} labelled images per class; test accuracy on 5000 test images of classes 5–9`);
 console.table(results);
 tf.dispose([few.x, few.y, target.x, target.y]);
 
 // ── Multi-task: class + upper-body garment ───────────────────────────────────────────────────
+if (process.env['SKIP_MT'] === '1') process.exit(0);
 const mtN = Number(process.env['MT_N'] ?? 4000);
 const upper = (c: number): number => ([0, 2, 4, 6].includes(c) ? 1 : 0);
 const mtTrain = subset(
