@@ -182,15 +182,17 @@ scratch.compile({ optimizer: new Adam({ learningRate: 2e-3 }), loss: 'sparseCate
 await scratch.fit(few.x, few.y, { epochs: 40, batchSize: Math.min(25, 5 * shots), seed: 5 });
 record('from scratch (same CNN, 40 epochs)', scratch, t0);
 
-t0 = performance.now();
-{
-  const base = featureExtractor(await fresh(), 'features');
+for (const cut of ['features', 'flatten']) {
+  t0 = performance.now();
+  const base = featureExtractor(await fresh(), cut);
   const cache = new MemoryFeatureCache();
   const { features } = await extractFeatures(base, few.x, { cache });
-  const head = new Sequential({ layers: [new Dense({ units: 5, activation: 'softmax', inputShape: [64] })] });
+  const head = new Sequential({
+    layers: [new Dense({ units: 5, activation: 'softmax', inputShape: features.shape.slice(1) })],
+  });
   head.compile({ optimizer: new Adam({ learningRate: 1e-2 }), loss: 'sparseCategoricalCrossentropy' });
   await head.fit(features, few.y, { epochs: 100, batchSize: Math.min(25, 5 * shots), seed: 5 });
-  record('frozen base + new head (cached features, 100 epochs)', addHead(base, head), t0);
+  record(`frozen base cut at "${cut}" + new head (cached features, 100 epochs)`, addHead(base, head), t0);
   features.dispose();
   cache.dispose();
 }
