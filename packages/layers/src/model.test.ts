@@ -76,6 +76,20 @@ describe('functional Model', () => {
     expect(model.trainableWeights).toHaveLength(2);
   });
 
+  it('summary marks a nested model with some frozen layers as partial', () => {
+    const inner = new Sequential({
+      name: 'inner',
+      layers: [new Dense({ units: 3, inputShape: [2], name: 'i1' }), new Dense({ units: 3, name: 'i2' })],
+    });
+    inner.getLayer('i1').trainable = false;
+    const x = input({ shape: [2] });
+    const model = new Model({ inputs: x, outputs: new Dense({ units: 1, name: 'top' }).apply(inner.apply(x)) });
+    const text = model.summary(() => undefined);
+    expect(text).toMatch(/inner \(Sequential\)\s+\[null,3\]\s+21\s+partial/);
+    // i2 (12) + top (4) train; i1 (9) does not.
+    expect(text).toMatch(/Trainable params: 16\nNon-trainable params: 9/);
+  });
+
   it('predicts in batches with the same result as one call, leaking nothing', () => {
     const model = new Sequential({ layers: [new Dense({ units: 5, activation: 'relu' }), new Dense({ units: 2 })] });
     const x = tf.randomNormal([70, 3]);

@@ -301,7 +301,10 @@ export class Model extends Layer {
             )
           : '?';
       const params = layer.countParams();
-      const trainable = params === 0 ? '' : layer.trainable ? 'yes' : 'frozen';
+      // A nested model that is trainable but holds frozen layers (transfer learning) reads `partial`.
+      const frozenInside =
+        layer instanceof Model && layer.layers.some((l) => l !== layer && l.countParams() > 0 && !l.trainable);
+      const trainable = params === 0 ? '' : !layer.trainable ? 'frozen' : frozenInside ? 'partial' : 'yes';
       rows.push([`${layer.name} (${type})`, shape, String(params), trainable]);
     }
     const widths = [0, 1, 2, 3].map((c) => Math.max(...rows.map((r) => r[c]!.length)));

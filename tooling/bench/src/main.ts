@@ -13,11 +13,13 @@ import { promisify } from 'node:util';
 import type { ChildResult } from './matmul-child.js';
 import type { StepRow } from './layers-child.js';
 import type { OptimizerRow } from './optimizers-child.js';
+import type { FeatureCacheRow } from './transfer-child.js';
 
 const run = promisify(execFile);
 const child = fileURLToPath(new URL('./matmul-child.js', import.meta.url));
 const optimizersChild = fileURLToPath(new URL('./optimizers-child.js', import.meta.url));
 const layersChild = fileURLToPath(new URL('./layers-child.js', import.meta.url));
+const transferChild = fileURLToPath(new URL('./transfer-child.js', import.meta.url));
 const cores = cpus().length;
 
 const configs: { label: string; backend: string; threads: number }[] = [
@@ -150,4 +152,20 @@ console.log(
   console.log(
     '(both run on @plasticity/backend-wasm, whose kernel fixes speed up tfjs-layers too; "stock wasm" turns the explicit-transpose matMul rewrite off for tfjs-layers)',
   );
+}
+
+console.log(
+  '\nTransfer learning: a new head on a frozen CNN base (wasm), through the base every step vs cached features',
+);
+{
+  const { stdout } = await run(process.execPath, [transferChild], { timeout: 600_000, maxBuffer: 1 << 20 });
+  const row = JSON.parse(stdout) as FeatureCacheRow;
+  console.table({
+    [`${row.samples} images × ${row.epochs} epochs`]: {
+      'through base s': (row.throughBaseMs / 1000).toFixed(1),
+      'cached features s (incl. one extraction)': (row.cachedMs / 1000).toFixed(1),
+      'of which extraction s': (row.extractMs / 1000).toFixed(1),
+      'speed-up': `${(row.throughBaseMs / row.cachedMs).toFixed(1)}×`,
+    },
+  });
 }
