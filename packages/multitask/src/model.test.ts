@@ -58,10 +58,10 @@ describe('MultiTaskModel', () => {
     });
     const last = history.epochs[history.epochs.length - 1]!;
     expect(Object.keys(last)).toEqual(
-      expect.arrayContaining(['loss', 'sum_loss', 'sign_loss', 'sum_weight', 'val_sum_mae', 'val_sign_acc']),
+      expect.arrayContaining(['loss', 'sum_loss', 'sign_loss', 'sum_weight', 'val_sum_mae', 'val_sign_accuracy']),
     );
     expect(last['val_sum_mae']!).toBeLessThan(before['sum_mae']! / 3);
-    expect(last['val_sign_acc']!).toBeGreaterThan(0.9);
+    expect(last['val_sign_accuracy']!).toBeGreaterThan(0.9);
     const preds = mt.predict(val.x);
     expect(preds['sum']!.shape).toEqual([200, 1]);
     expect(preds['sign']!.shape).toEqual([200, 2]);

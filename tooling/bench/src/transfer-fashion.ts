@@ -295,8 +295,8 @@ for (const [label, balancer] of [
   const logs = mt.evaluate(mtTest.x, { class: mtTest.y, upper: upperTest });
   const last = history.epochs[history.epochs.length - 1]!;
   mtRows[label] = {
-    'class acc %': (100 * logs['class_acc']!).toFixed(1),
-    'upper-body acc %': (100 * logs['upper_acc']!).toFixed(1),
+    'class acc %': (100 * logs['class_accuracy']!).toFixed(1),
+    'upper-body acc %': (100 * logs['upper_accuracy']!).toFixed(1),
     'final task weights': `${last['class_weight']!.toFixed(3)} / ${last['upper_weight']!.toFixed(3)}`,
     'train s': seconds(t0),
   };
@@ -317,8 +317,8 @@ for (const task of ['class', 'upper'] as const) {
   await single.fit(mtTrain.x, task === 'class' ? mtTrain.y : upperTrain, { epochs, batchSize: 64, seed: 8 });
   const logs = await single.evaluate(mtTest.x, task === 'class' ? mtTest.y : upperTest, { batchSize: 500 });
   mtRows[`single-task: ${task}`] = {
-    'class acc %': task === 'class' ? (100 * logs['acc']!).toFixed(1) : '',
-    'upper-body acc %': task === 'upper' ? (100 * logs['acc']!).toFixed(1) : '',
+    'class acc %': task === 'class' ? (100 * logs['accuracy']!).toFixed(1) : '',
+    'upper-body acc %': task === 'upper' ? (100 * logs['accuracy']!).toFixed(1) : '',
     'final task weights': '',
     'train s': seconds(t0),
   };
