@@ -147,6 +147,7 @@ export interface InteractionOptions {
 export class Interactions {
   private userCsr?: Csr;
   private itemCsr?: Csr;
+  private meanCache?: number;
 
   private constructor(
     readonly userIds: IdMap,
@@ -281,9 +282,12 @@ export class Interactions {
 
   /** The mean of the values. */
   get globalMean(): number {
-    let sum = 0;
-    for (const v of this.values) sum += v;
-    return sum / this.size;
+    if (this.meanCache === undefined) {
+      let sum = 0;
+      for (const v of this.values) sum += v;
+      this.meanCache = sum / this.size;
+    }
+    return this.meanCache;
   }
 
   /** The dense index of a user id, or `undefined` when unknown. */

@@ -2,7 +2,7 @@
  * Shared pieces of the explicit-rating algorithms: config checks, per-row means, and the
  * Surprise baseline estimates (ALS or SGD) used by BaselineOnly, KNNBaseline and pearson_baseline.
  */
-import { ArtifactError, ValueError, describeValue, type ConfigValue } from '@plasticity/core';
+import { ArtifactError, ValueError, describeValue, type ConfigValue, type Rng } from '@plasticity/core';
 import type { RecommenderState } from '../recommender.js';
 import type { Csr, Interactions } from '../interactions.js';
 
@@ -250,4 +250,23 @@ export function stateI32(state: RecommenderState, name: string): Int32Array {
   if (!(a instanceof Int32Array))
     throw new ArtifactError('artifacts', `state array "${name}" is missing or not int32.`);
   return a;
+}
+
+/**
+ * The order SGD visits the ratings in: users in a random order, each user's ratings (CSR
+ * positions, kept within the user's row range) in a random order — the order Surprise visits a
+ * trainset built from shuffled ratings (as its KFold makes). With `shuffle` false: users by index,
+ * ratings by item index.
+ */
+export function visitOrder(csr: Csr, rng: Rng | undefined): { users: Int32Array; positions: Int32Array } {
+  const users = new Int32Array(csr.numRows);
+  const positions = new Int32Array(csr.indices.length);
+  for (let k = 0; k < positions.length; k++) positions[k] = k;
+  if (rng === undefined) {
+    for (let u = 0; u < users.length; u++) users[u] = u;
+    return { users, positions };
+  }
+  users.set(rng.permutation(csr.numRows));
+  for (let u = 0; u < csr.numRows; u++) rng.shuffle(positions.subarray(csr.indptr[u]!, csr.indptr[u + 1]!));
+  return { users, positions };
 }

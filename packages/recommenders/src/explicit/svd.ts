@@ -15,7 +15,7 @@ import { createRng, registerRecommender, type ConfigDict } from '@plasticity/cor
 import { FoldedUser, prepareFoldIn, type FoldIn, type FoldInOptions, type FoldInRating } from '../fold-in.js';
 import type { Interactions } from '../interactions.js';
 import { Recommender, type RecommenderState } from '../recommender.js';
-import { checkInt, checkNumber, factorCosine, ridgeFoldIn } from './common.js';
+import { checkInt, checkNumber, factorCosine, ridgeFoldIn, visitOrder } from './common.js';
 import { stateF32 } from './common.js';
 
 export interface SVDConfig {
@@ -40,8 +40,13 @@ export interface SVDConfig {
   regBi?: number;
   regPu?: number;
   regQi?: number;
-  /** Seed of the initialisation. Default 0. */
+  /** Seed of the initialisation and of the visiting order. Default 0. */
   seed?: number;
+  /**
+   * Visit users, and each user's ratings, in a seeded random order (default true), as Surprise does
+   * on a trainset built from shuffled ratings; false visits them by index.
+   */
+  shuffle?: boolean;
 }
 
 interface Rates {
@@ -83,6 +88,7 @@ abstract class FactorModel extends Recommender {
   readonly initMean: number;
   readonly initStd: number;
   readonly seed: number;
+  readonly shuffle: boolean;
   readonly rates: Rates;
   protected bu: Float32Array = new Float32Array(0);
   protected bi: Float32Array = new Float32Array(0);
@@ -99,6 +105,7 @@ abstract class FactorModel extends Recommender {
     this.initMean = checkNumber(owner, 'initMean', config.initMean ?? 0, -Infinity);
     this.initStd = checkNumber(owner, 'initStd', config.initStd ?? 0.1);
     this.seed = checkInt(owner, 'seed', config.seed ?? 0, 0);
+    this.shuffle = config.shuffle ?? true;
     this.rates = resolveRates(owner, config, defaults.lrAll, 0.02);
   }
 
@@ -139,15 +146,19 @@ export class SVD extends FactorModel implements FoldIn {
     const bu = new Float64Array(data.numUsers);
     const bi = new Float64Array(data.numItems);
     const mu = this.biased ? data.globalMean : 0;
-    const { indptr, indices, values } = data.byUser();
+    const byUser = data.byUser();
+    const { indptr, indices, values } = byUser;
+    const order = visitOrder(byUser, this.shuffle ? rng.fork() : undefined);
     const biased = this.biased;
     this.emit({ type: 'begin', label: 'fit', epochs: this.nEpochs, steps: data.size });
     for (let epoch = 0; epoch < this.nEpochs; epoch++) {
       let sse = 0;
-      for (let u = 0; u < data.numUsers; u++) {
+      for (let ui = 0; ui < data.numUsers; ui++) {
+        const u = order.users[ui]!;
         const pOff = u * F;
         const end = indptr[u + 1]!;
-        for (let k = indptr[u]!; k < end; k++) {
+        for (let p = indptr[u]!; p < end; p++) {
+          const k = order.positions[p]!;
           const i = indices[k]!;
           const qOff = i * F;
           let dot = 0;
@@ -314,7 +325,9 @@ export class SVDpp extends FactorModel implements FoldIn {
     const bu = new Float64Array(data.numUsers);
     const bi = new Float64Array(data.numItems);
     const mu = data.globalMean;
-    const { indptr, indices, values } = data.byUser();
+    const byUser = data.byUser();
+    const { indptr, indices, values } = byUser;
+    const order = visitOrder(byUser, this.shuffle ? rng.fork() : undefined);
     const z = new Float64Array(F);
     const beta = new Float64Array(F);
     const imp = new Float64Array(F);
@@ -322,7 +335,8 @@ export class SVDpp extends FactorModel implements FoldIn {
     this.emit({ type: 'begin', label: 'fit', epochs: this.nEpochs, steps: data.size });
     for (let epoch = 0; epoch < this.nEpochs; epoch++) {
       let sse = 0;
-      for (let u = 0; u < data.numUsers; u++) {
+      for (let ui = 0; ui < data.numUsers; ui++) {
+        const u = order.users[ui]!;
         const start = indptr[u]!;
         const end = indptr[u + 1]!;
         const n = end - start;
@@ -337,7 +351,8 @@ export class SVDpp extends FactorModel implements FoldIn {
         let alpha = 1;
         beta.fill(0);
         const pOff = u * F;
-        for (let k = start; k < end; k++) {
+        for (let p = start; p < end; p++) {
+          const k = order.positions[p]!;
           const i = indices[k]!;
           const qOff = i * F;
           let dot = 0;
