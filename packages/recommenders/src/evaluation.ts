@@ -178,16 +178,16 @@ export async function crossValidate(
     for (let f = 0; f < splits.length; f++) {
       const { train, test } = splits[f]!;
       const model = factory();
-      const t0 = performance.now();
+      const t0 = clock();
       await model.fit(train);
-      const t1 = performance.now();
+      const t1 = clock();
       const scored = evaluate(model, test, metrics, { perUser: options.perUser ?? false });
-      const t2 = performance.now();
+      const t2 = clock();
       const result: FoldResult = {
         fold: f,
         metrics: scored.metrics,
-        fitTime: (t1 - t0) / 1000,
-        testTime: (t2 - t1) / 1000,
+        fitTime: t1 - t0,
+        testTime: t2 - t1,
       };
       if (scored.perUser !== undefined) result.perUser = scored.perUser;
       folds.push(result);
