@@ -13,6 +13,13 @@ import { promisify } from 'node:util';
 import type { ChildResult } from './matmul-child.js';
 import type { StepRow } from './layers-child.js';
 import type { OptimizerRow } from './optimizers-child.js';
+import { recommendersBench } from './recommenders.js';
+
+// `pnpm bench --only=recommenders` runs only the recommenders rows; `--no-recommenders` skips them.
+if (process.argv.includes('--only=recommenders')) {
+  await recommendersBench();
+  process.exit(0);
+}
 
 const run = promisify(execFile);
 const child = fileURLToPath(new URL('./matmul-child.js', import.meta.url));
@@ -151,3 +158,5 @@ console.log(
     '(both run on @plasticity/backend-wasm, whose kernel fixes speed up tfjs-layers too; "stock wasm" turns the explicit-transpose matMul rewrite off for tfjs-layers)',
   );
 }
+
+if (!process.argv.includes('--no-recommenders')) await recommendersBench();

@@ -109,31 +109,22 @@ export class NMF extends Recommender {
       userDen.fill(0);
       itemNum.fill(0);
       itemDen.fill(0);
-      let sse = 0;
-      for (let u = 0; u < data.numUsers; u++) {
-        const pOff = u * F;
-        const end = indptr[u + 1]!;
-        for (let k = indptr[u]!; k < end; k++) {
-          const i = indices[k]!;
-          const r = values[k]!;
-          const qOff = i * F;
-          let dot = 0;
-          for (let f = 0; f < F; f++) dot += qi[qOff + f]! * pu[pOff + f]!;
-          const est = mu + bu[u]! + bi[i]! + dot;
-          const err = r - est;
-          sse += err * err;
-          if (biased) {
-            bu[u]! += lrBu * (err - regBu * bu[u]!);
-            bi[i]! += lrBi * (err - regBi * bi[i]!);
-          }
-          for (let f = 0; f < F; f++) {
-            userNum[pOff + f]! += qi[qOff + f]! * r;
-            userDen[pOff + f]! += qi[qOff + f]! * est;
-            itemNum[qOff + f]! += pu[pOff + f]! * r;
-            itemDen[qOff + f]! += pu[pOff + f]! * est;
-          }
-        }
-      }
+      const sse = nmfAccumulate(
+        F,
+        indptr,
+        indices,
+        values,
+        pu,
+        qi,
+        bu,
+        bi,
+        mu,
+        biased ? Float64Array.of(lrBu, lrBi, regBu, regBi) : undefined,
+        userNum,
+        userDen,
+        itemNum,
+        itemDen,
+      );
       for (let u = 0; u < data.numUsers; u++) {
         const n = byUser.rowLength(u);
         for (let f = 0; f < F; f++) {
@@ -191,6 +182,58 @@ export class NMF extends Recommender {
     this.pu = stateF32(state, 'pu');
     this.qi = stateF32(state, 'qi');
   }
+}
+
+/**
+ * One pass of NMF over the ratings (users in index order): the SGD bias steps when `biasRates` is
+ * given, and the numerators and denominators of the multiplicative factor updates. Returns the
+ * summed squared error. A standalone function of typed arrays so the engine compiles it tightly.
+ */
+function nmfAccumulate(
+  F: number,
+  indptr: Int32Array,
+  indices: Int32Array,
+  values: Float32Array,
+  pu: Float64Array,
+  qi: Float64Array,
+  bu: Float64Array,
+  bi: Float64Array,
+  mu: number,
+  biasRates: Float64Array | undefined,
+  userNum: Float64Array,
+  userDen: Float64Array,
+  itemNum: Float64Array,
+  itemDen: Float64Array,
+): number {
+  let sse = 0;
+  const nUsers = indptr.length - 1;
+  for (let u = 0; u < nUsers; u++) {
+    const pOff = u * F;
+    const end = indptr[u + 1]!;
+    for (let k = indptr[u]!; k < end; k++) {
+      const i = indices[k]!;
+      const r = values[k]!;
+      const qOff = i * F;
+      let dot = 0;
+      for (let f = 0; f < F; f++) dot += qi[qOff + f]! * pu[pOff + f]!;
+      const est = mu + bu[u]! + bi[i]! + dot;
+      const err = r - est;
+      sse += err * err;
+      if (biasRates !== undefined) {
+        bu[u]! += biasRates[0]! * (err - biasRates[2]! * bu[u]!);
+        bi[i]! += biasRates[1]! * (err - biasRates[3]! * bi[i]!);
+      }
+      for (let f = 0; f < F; f++) {
+        const q = qi[qOff + f]!;
+        const p = pu[pOff + f]!;
+        userNum[pOff + f]! += q * r;
+        userDen[pOff + f]! += q * est;
+        itemNum[qOff + f]! += p * r;
+        itemDen[qOff + f]! += p * est;
+      }
+    }
+  }
+  return sse;
 }
 
 registerRecommender(NMF);
