@@ -130,6 +130,8 @@ export async function* readCsv<Types extends Record<string, CsvColumnType> = Rec
     encoding: options.encoding ?? 'utf8',
     skip_empty_lines: options.skipEmptyLines ?? true,
     bom: true,
+    // Tolerate files that mix Windows and Unix line ends.
+    record_delimiter: ['\r\n', '\n'],
     info: true,
   };
   const parser = input.pipe(parse(parseOptions));
@@ -154,7 +156,7 @@ export async function* readCsv<Types extends Record<string, CsvColumnType> = Rec
   } catch (error) {
     if (error instanceof CsvError) {
       const line = (error as CsvError & { lines?: number }).lines ?? 0;
-      throw new CsvParseError(file, line, `${error.message.replace(/^Invalid [^:]*: /, '')}`, undefined, {
+      throw new CsvParseError(file, line, error.message, undefined, {
         cause: error,
       });
     }
