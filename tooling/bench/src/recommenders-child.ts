@@ -2,9 +2,8 @@
  * Child process of `pnpm bench`: Surprise's benchmark protocol on MovieLens ml-latest-small —
  * 5-fold KFold, default parameters — for each explicit algorithm; prints JSON rows.
  *
- * Usage: node recommenders-child.js <ratings.csv> [Algorithm ...]
+ * Usage: node recommenders-child.js <ml-latest-small folder> [Algorithm ...]
  */
-import { readFileSync } from 'node:fs';
 import {
   BaselineOnly,
   CoClustering,
@@ -52,27 +51,9 @@ const factories: Record<string, () => Recommender> = {
   'SVD++': () => new SVDpp(),
 };
 
-/** A minimal reader for MovieLens `ratings.csv` (userId,movieId,rating,timestamp; no quoted fields). */
-function readRatings(path: string): Interactions {
-  const lines = readFileSync(path, 'utf8').split('\n');
-  const users: number[] = [];
-  const items: number[] = [];
-  const values: number[] = [];
-  const timestamps: number[] = [];
-  for (let k = 1; k < lines.length; k++) {
-    const line = lines[k]!.trim();
-    if (line === '') continue;
-    const [u, i, r, t] = line.split(',');
-    users.push(Number(u));
-    items.push(Number(i));
-    values.push(Number(r));
-    timestamps.push(Number(t));
-  }
-  return Interactions.fromArrays({ users, items, values, timestamps }, { ratingScale: [0.5, 5] });
-}
-
-const [path, ...names] = process.argv.slice(2);
-const data = readRatings(path!);
+const [dir, ...names] = process.argv.slice(2);
+// @plasticity/datasets' MovieLens reader; the 'latest' format has the 0.5–5 scale.
+const data = await Interactions.fromMovieLens(dir!);
 const splits = kFold(data, { folds: 5, seed: 0 });
 const rows: RecommenderRow[] = [];
 for (const name of names.length > 0 ? names : Object.keys(factories)) {

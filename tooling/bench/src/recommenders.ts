@@ -29,15 +29,14 @@ export const SURPRISE_REFERENCE: Record<string, [rmse: number, mae: number, fit:
   'SVD++': [0.863, 0.661, 67.49, 8.71],
 };
 
-function findRatings(): string | undefined {
+function findMovieLensDir(): string | undefined {
   const here = fileURLToPath(new URL('.', import.meta.url));
   const candidates = [
     process.env['MOVIELENS_SMALL_DIR'],
     join(here, '../../../../shared/data/ml-latest-small'),
     '/work/shared/data/ml-latest-small',
   ];
-  for (const dir of candidates)
-    if (dir !== undefined && existsSync(join(dir, 'ratings.csv'))) return join(dir, 'ratings.csv');
+  for (const dir of candidates) if (dir !== undefined && existsSync(join(dir, 'ratings.csv'))) return dir;
   return undefined;
 }
 
@@ -45,8 +44,8 @@ export async function recommendersBench(): Promise<void> {
   console.log(
     '\nRecommenders on MovieLens ml-latest-small, Surprise protocol (5-fold KFold, default parameters): ours vs Surprise 1.1.4 (published)',
   );
-  const ratings = findRatings();
-  if (ratings === undefined) {
+  const dir = findMovieLensDir();
+  if (dir === undefined) {
     console.log(
       'recommenders: skipped: ml-latest-small/ratings.csv not found (set MOVIELENS_SMALL_DIR to the folder of a downloaded copy).',
     );
@@ -54,7 +53,7 @@ export async function recommendersBench(): Promise<void> {
   }
   const table: Record<string, Record<string, string>> = {};
   for (const name of Object.keys(SURPRISE_REFERENCE)) {
-    const { stdout } = await run(process.execPath, [child, ratings, name], { timeout: 1_800_000, maxBuffer: 1 << 20 });
+    const { stdout } = await run(process.execPath, [child, dir, name], { timeout: 1_800_000, maxBuffer: 1 << 20 });
     const row = (JSON.parse(stdout) as { rows: RecommenderRow[] }).rows[0]!;
     const [rmse, mae, fit, test] = SURPRISE_REFERENCE[name]!;
     table[name] = {
