@@ -100,8 +100,12 @@ export function evaluate(
   const rankingMetrics = metrics.filter((m) => m.kind === 'ranking');
   const predictions: RatedPrediction[] = [];
   if (ratingMetrics.length > 0) {
-    for (const record of test.records()) {
-      predictions.push({ ...model.predict(record.user, record.item), actual: record.value });
+    const { userIds, itemIds, users, items, values } = test;
+    for (let k = 0; k < test.size; k++) {
+      // predict returns a fresh object: add the held-out rating to it in place.
+      const p = model.predict(userIds.id(users[k]!), itemIds.id(items[k]!)) as RatedPrediction;
+      p.actual = values[k]!;
+      predictions.push(p);
     }
     for (const m of ratingMetrics) out[m.name] = m.compute(predictions);
   }

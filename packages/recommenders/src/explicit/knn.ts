@@ -83,6 +83,8 @@ abstract class KNNBase extends Recommender implements FoldIn {
   private candVal: Float64Array = new Float64Array(0);
   private candX: Int32Array = new Int32Array(0);
   private heap: Int32Array = new Int32Array(0);
+  /** The ratings by the column side (items when user-based), set with the scratch buffers. */
+  private yr?: Csr;
 
   constructor(config: KNNConfig = {}) {
     super();
@@ -157,6 +159,7 @@ abstract class KNNBase extends Recommender implements FoldIn {
 
   private allocScratch(data: Interactions): void {
     const { yr, xr } = this.views(data);
+    this.yr = yr;
     let longest = 0;
     for (let y = 0; y < yr.numRows; y++) longest = Math.max(longest, yr.rowLength(y));
     // Fold-in (item-based) uses the new user's ratings as candidates: up to every item.
@@ -239,11 +242,10 @@ abstract class KNNBase extends Recommender implements FoldIn {
   }
 
   protected estimate(u: number, i: number): number {
-    const data = this.data();
     const userBased = this.sim.userBased;
     const x = userBased ? u : i;
     const y = userBased ? i : u;
-    const { yr } = this.views(data);
+    const yr = this.yr!;
     const start = yr.indptr[y]!;
     const end = yr.indptr[y + 1]!;
     const off = x * this.nX;
