@@ -96,19 +96,20 @@ export class Csr {
     const indptr = new Int32Array(numRows + 1);
     for (let k = 0; k < rows.length; k++) indptr[rows[k]! + 1]!++;
     for (let r = 0; r < numRows; r++) indptr[r + 1]! += indptr[r]!;
-    const order = new Int32Array(rows.length);
+    // Two stable counting sorts, O(n) with no comparisons: by column, then by row.
+    const colStart = new Int32Array(numCols + 1);
+    for (let k = 0; k < cols.length; k++) colStart[cols[k]! + 1]!++;
+    for (let c = 0; c < numCols; c++) colStart[c + 1]! += colStart[c]!;
+    const byCol = new Int32Array(rows.length);
+    for (let k = 0; k < cols.length; k++) byCol[colStart[cols[k]!]!++] = k;
     const next = indptr.slice(0, numRows);
-    for (let k = 0; k < rows.length; k++) order[next[rows[k]!]!++] = k;
     const indices = new Int32Array(rows.length);
     const vals = new Float32Array(rows.length);
-    for (let r = 0; r < numRows; r++) {
-      const start = indptr[r]!;
-      const end = indptr[r + 1]!;
-      const slice = Array.from(order.subarray(start, end)).sort((a, b) => cols[a]! - cols[b]!);
-      for (let j = 0; j < slice.length; j++) {
-        indices[start + j] = cols[slice[j]!]!;
-        vals[start + j] = values[slice[j]!]!;
-      }
+    for (let t = 0; t < byCol.length; t++) {
+      const k = byCol[t]!;
+      const at = next[rows[k]!]!++;
+      indices[at] = cols[k]!;
+      vals[at] = values[k]!;
     }
     return new Csr(indptr, indices, vals, numCols);
   }
