@@ -109,22 +109,14 @@ export class NMF extends Recommender {
       userDen.fill(0);
       itemNum.fill(0);
       itemDen.fill(0);
-      const sse = nmfAccumulate(
-        F,
-        indptr,
-        indices,
-        values,
-        pu,
-        qi,
-        bu,
-        bi,
-        mu,
-        biased ? Float64Array.of(lrBu, lrBi, regBu, regBi) : undefined,
-        userNum,
-        userDen,
-        itemNum,
-        itemDen,
-      );
+      let sse: number;
+      if (biased) {
+        const rates = Float64Array.of(lrBu, lrBi, regBu, regBi);
+        sse = nmfAccumulate(F, indptr, indices, values, pu, qi, bu, bi, mu, rates, userNum, userDen, itemNum, itemDen);
+      } else {
+        sse = nmfSide(F, indptr, indices, values, pu, qi, userNum, userDen);
+        nmfSide(F, byItem.indptr, byItem.indices, byItem.values, qi, pu, itemNum, itemDen);
+      }
       for (let u = 0; u < data.numUsers; u++) {
         const n = byUser.rowLength(u);
         for (let f = 0; f < F; f++) {
@@ -230,6 +222,43 @@ function nmfAccumulate(
         userDen[pOff + f]! += q * est;
         itemNum[qOff + f]! += p * r;
         itemDen[qOff + f]! += p * est;
+      }
+    }
+  }
+  return sse;
+}
+
+/**
+ * Without biases the numerators and denominators of an epoch do not depend on the visiting order,
+ * so each side is accumulated in its own pass over its own CSR rows: the row's factors and sums
+ * stay in cache while the other side's factors are read. Returns the summed squared error.
+ */
+function nmfSide(
+  F: number,
+  indptr: Int32Array,
+  indices: Int32Array,
+  values: Float32Array,
+  own: Float64Array,
+  other: Float64Array,
+  num: Float64Array,
+  den: Float64Array,
+): number {
+  let sse = 0;
+  const rows = indptr.length - 1;
+  for (let a = 0; a < rows; a++) {
+    const aOff = a * F;
+    const end = indptr[a + 1]!;
+    for (let k = indptr[a]!; k < end; k++) {
+      const bOff = indices[k]! * F;
+      const r = values[k]!;
+      let est = 0;
+      for (let f = 0; f < F; f++) est += other[bOff + f]! * own[aOff + f]!;
+      const err = r - est;
+      sse += err * err;
+      for (let f = 0; f < F; f++) {
+        const o = other[bOff + f]!;
+        num[aOff + f]! += o * r;
+        den[aOff + f]! += o * est;
       }
     }
   }
