@@ -96,19 +96,20 @@ export class Csr {
     const indptr = new Int32Array(numRows + 1);
     for (let k = 0; k < rows.length; k++) indptr[rows[k]! + 1]!++;
     for (let r = 0; r < numRows; r++) indptr[r + 1]! += indptr[r]!;
-    const order = new Int32Array(rows.length);
+    // Two stable counting sorts, O(n) with no comparisons: by column, then by row.
+    const colStart = new Int32Array(numCols + 1);
+    for (let k = 0; k < cols.length; k++) colStart[cols[k]! + 1]!++;
+    for (let c = 0; c < numCols; c++) colStart[c + 1]! += colStart[c]!;
+    const byCol = new Int32Array(rows.length);
+    for (let k = 0; k < cols.length; k++) byCol[colStart[cols[k]!]!++] = k;
     const next = indptr.slice(0, numRows);
-    for (let k = 0; k < rows.length; k++) order[next[rows[k]!]!++] = k;
     const indices = new Int32Array(rows.length);
     const vals = new Float32Array(rows.length);
-    for (let r = 0; r < numRows; r++) {
-      const start = indptr[r]!;
-      const end = indptr[r + 1]!;
-      const slice = Array.from(order.subarray(start, end)).sort((a, b) => cols[a]! - cols[b]!);
-      for (let j = 0; j < slice.length; j++) {
-        indices[start + j] = cols[slice[j]!]!;
-        vals[start + j] = values[slice[j]!]!;
-      }
+    for (let t = 0; t < byCol.length; t++) {
+      const k = byCol[t]!;
+      const at = next[rows[k]!]!++;
+      indices[at] = cols[k]!;
+      vals[at] = values[k]!;
     }
     return new Csr(indptr, indices, vals, numCols);
   }
@@ -147,6 +148,7 @@ export interface InteractionOptions {
 export class Interactions {
   private userCsr?: Csr;
   private itemCsr?: Csr;
+  private meanCache?: number;
 
   private constructor(
     readonly userIds: IdMap,
@@ -265,6 +267,32 @@ export class Interactions {
     );
   }
 
+  /**
+   * Reads a MovieLens folder (ml-100k, ml-1m/10m, or ml-latest / ml-latest-small / 20m / 25m /
+   * 32m, detected from its files) with `@plasticity/datasets`' reader. Node only (the reader is
+   * loaded when called). The rating scale defaults to `[0.5, 5]` for the "latest" format and
+   * `[1, 5]` for the others; timestamps are kept (for temporal splits).
+   *
+   * @example
+   * ```ts
+   * const data = await Interactions.fromMovieLens('/data/ml-latest-small');
+   * data.size; // 100836
+   * ```
+   */
+  static async fromMovieLens(
+    dir: string,
+    options: InteractionOptions & { format?: '100k' | '1m' | 'latest' } = {},
+  ): Promise<Interactions> {
+    const { loadMovieLens } = await import('@plasticity/datasets/node');
+    const { format, ...rest } = options;
+    const movielens = await loadMovieLens(dir, format === undefined ? {} : { format });
+    const { ratings } = movielens;
+    return Interactions.fromArrays(
+      { users: ratings.userId, items: ratings.itemId, values: ratings.rating, timestamps: ratings.timestamp },
+      { ratingScale: movielens.format === 'latest' ? [0.5, 5] : [1, 5], ...rest },
+    );
+  }
+
   /** The number of (unique) interactions. */
   get size(): number {
     return this.users.length;
@@ -281,9 +309,12 @@ export class Interactions {
 
   /** The mean of the values. */
   get globalMean(): number {
-    let sum = 0;
-    for (const v of this.values) sum += v;
-    return sum / this.size;
+    if (this.meanCache === undefined) {
+      let sum = 0;
+      for (const v of this.values) sum += v;
+      this.meanCache = sum / this.size;
+    }
+    return this.meanCache;
   }
 
   /** The dense index of a user id, or `undefined` when unknown. */

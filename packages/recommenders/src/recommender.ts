@@ -198,8 +198,8 @@ export abstract class Recommender {
    */
   predict(user: Id, item: Id): Prediction {
     const data = this.data();
-    const u = data.userIndex(user);
-    const i = data.itemIndex(item);
+    const u = this.knownUser(data, user);
+    const i = this.knownItem(data, item);
     let reason: string | undefined;
     if (u === undefined && i === undefined) reason = 'user and item are unknown';
     else if (u === undefined) reason = 'user is unknown';
@@ -212,6 +212,22 @@ export abstract class Recommender {
     return { user, item, estimate: this.clip(this.fallback(u, i)), wasImpossible: true, reason };
   }
 
+  /**
+   * The training index of `user`, or undefined when it is not in the id map or has no training
+   * interactions (a split's parts share id maps; a user seen only in the test part is unknown, as
+   * in Surprise).
+   */
+  protected knownUser(data: Interactions, user: Id): number | undefined {
+    const u = data.userIndex(user);
+    return u === undefined || data.byUser().rowLength(u) === 0 ? undefined : u;
+  }
+
+  /** The training index of `item`, or undefined when unknown or without training interactions. */
+  protected knownItem(data: Interactions, item: Id): number | undefined {
+    const i = data.itemIndex(item);
+    return i === undefined || data.byItem().rowLength(i) === 0 ? undefined : i;
+  }
+
   /** Predictions for many (user, item) pairs. */
   predictMany(pairs: Iterable<readonly [Id, Id]>): Prediction[] {
     return Array.from(pairs, ([user, item]) => this.predict(user, item));
@@ -221,9 +237,12 @@ export abstract class Recommender {
   scoreAll(user: Id): Float32Array {
     const data = this.data();
     const out = new Float32Array(data.numItems);
-    const u = data.userIndex(user);
+    const u = this.knownUser(data, user);
     if (u === undefined) for (let i = 0; i < out.length; i++) out[i] = this.fallback(undefined, i);
     else this.scoreItems(u, out);
+    // Items without training interactions score as unknown items.
+    const byItem = data.byItem();
+    for (let i = 0; i < out.length; i++) if (byItem.rowLength(i) === 0) out[i] = this.fallback(u, undefined);
     return out;
   }
 

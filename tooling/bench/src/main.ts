@@ -14,6 +14,13 @@ import type { ChildResult } from './matmul-child.js';
 import type { StepRow } from './layers-child.js';
 import type { OptimizerRow } from './optimizers-child.js';
 import type { FeatureCacheRow } from './transfer-child.js';
+import { recommendersBench } from './recommenders.js';
+
+// `pnpm bench --only=recommenders` runs only the recommenders rows; `--no-recommenders` skips them.
+if (process.argv.includes('--only=recommenders')) {
+  await recommendersBench();
+  process.exit(0);
+}
 
 const run = promisify(execFile);
 const child = fileURLToPath(new URL('./matmul-child.js', import.meta.url));
@@ -169,3 +176,4 @@ console.log(
     },
   });
 }
+if (!process.argv.includes('--no-recommenders')) await recommendersBench();
