@@ -165,6 +165,27 @@ describe('importTfjsModel with recurrent layers', () => {
     predictBoth(await importTfjsModel(keras2), theirs, x0);
   });
 
+  it('imports a stateful LSTM (batch size from batch_input_shape) whose states carry over between calls', async () => {
+    const theirs = tfl.sequential({
+      layers: [
+        tfl.layers.lstm({ batchInputShape: [2, 3, 2], units: 3, stateful: true, returnSequences: true }),
+        tfl.layers.gru({ units: 2, stateful: true }),
+      ],
+    });
+    randomizeTfjs(theirs);
+    const ours = await importTfjsModel(await tfjsArtifacts(theirs));
+    expect((ours.layers[0] as LSTM).stateful).toBe(true);
+    const [x1, x2] = [rand([2, 3, 2]), rand([2, 3, 2])];
+    predictBoth(ours, theirs, x1);
+    const carried = ours.predict(x2) as tf.Tensor; // from the states x1 left behind
+    expectTensorsClose(carried, theirs.predict(x2) as tf.Tensor, { rtol: 1e-5, atol: 1e-5 });
+    for (const layer of ours.layers) (layer as LSTM | GRU).resetStates();
+    theirs.resetStates();
+    const fresh = ours.predict(x2) as tf.Tensor;
+    expectTensorsClose(fresh, theirs.predict(x2) as tf.Tensor, { rtol: 1e-5, atol: 1e-5 });
+    expect(tf.max(tf.abs(tf.sub(carried, fresh))).dataSync()[0]).toBeGreaterThan(1e-3); // the states did carry
+  });
+
   it('imports TimeDistributed(Dense) after an LSTM', async () => {
     const theirs = tfl.sequential({
       layers: [
@@ -284,6 +305,18 @@ describe('importTfjsModel with recurrent layers', () => {
     const y = ours.predict(x) as tf.Tensor;
     expect(y.shape).toEqual([B, T, U]);
     expectTensorsClose(y, tf.tensor3d(expected, [B, T, U]), { rtol: 1e-5, atol: 1e-5 });
+  });
+
+  it('refuses an Embedding with mask_zero (masks are not implemented, an RNN after it would differ)', async () => {
+    const theirs = tfl.sequential({
+      layers: [
+        tfl.layers.embedding({ inputDim: 10, outputDim: 3, maskZero: true, inputLength: 4, name: 'masked' }),
+        tfl.layers.lstm({ units: 2 }),
+      ],
+    });
+    const error = await importTfjsModel(await tfjsArtifacts(theirs)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValueError);
+    expect((error as Error).message).toContain('Layer "masked" (Embedding): option mask_zero=true is not supported');
   });
 
   it('refuses a Keras MultiHeadAttention layer, naming it and saying it is unsupported', async () => {

@@ -363,7 +363,11 @@ export function registerBuiltinTfjsConverters(): void {
     registerTfjsLayerConverter(name, tfjsLayerConverter(name, { only: { groups: [1], keepdims: [false] } }));
   }
   registerTfjsLayerConverter('Dropout', tfjsLayerConverter('Dropout', { only: { noiseShape: [null] } }));
-  registerTfjsLayerConverter('Embedding', tfjsLayerConverter('Embedding', { drop: ['inputLength', 'maskZero'] }));
+  registerTfjsLayerConverter(
+    'Embedding',
+    // Masks are not implemented: a recurrent layer after mask_zero would give other results.
+    tfjsLayerConverter('Embedding', { drop: ['inputLength'], only: { maskZero: [false, null] } }),
+  );
   registerTfjsLayerConverter('Conv1D', tfjsLayerConverter('Conv1D', { only: { groups: [1] } }));
   registerTfjsLayerConverter(
     'Conv2DTranspose',
