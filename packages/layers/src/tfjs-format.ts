@@ -27,6 +27,7 @@ import { ACTIVATIONS, activationName } from './activations.js';
 import { pascalCase } from './initializers.js';
 import { snakeCase, type Layer, type Node, type Shape, type SymbolicTensor } from './layer.js';
 import { InputLayer, input } from './layers/core.js';
+import { TimeDistributed } from './layers/wrappers.js';
 import { Model, Sequential } from './model.js';
 import { registerBuiltinLayers } from './serialization.js';
 
@@ -362,7 +363,11 @@ export function registerBuiltinTfjsConverters(): void {
     registerTfjsLayerConverter(name, tfjsLayerConverter(name, { only: { groups: [1], keepdims: [false] } }));
   }
   registerTfjsLayerConverter('Dropout', tfjsLayerConverter('Dropout', { only: { noiseShape: [null] } }));
-  registerTfjsLayerConverter('Embedding', tfjsLayerConverter('Embedding', { drop: ['inputLength', 'maskZero'] }));
+  registerTfjsLayerConverter(
+    'Embedding',
+    // Masks are not implemented: a recurrent layer after mask_zero would give other results.
+    tfjsLayerConverter('Embedding', { drop: ['inputLength'], only: { maskZero: [false, null] } }),
+  );
   registerTfjsLayerConverter('Conv1D', tfjsLayerConverter('Conv1D', { only: { groups: [1] } }));
   registerTfjsLayerConverter(
     'Conv2DTranspose',
@@ -436,6 +441,7 @@ export function registerBuiltinTfjsConverters(): void {
       drop: ['betaInitializer', 'gammaInitializer'],
     }),
   );
+  registerRecurrentConverters();
   registerTfjsLayerConverter(
     'Dot',
     tfjsLayerConverter('Dot', {
@@ -453,6 +459,75 @@ export function registerBuiltinTfjsConverters(): void {
       },
     }),
   );
+}
+
+/** Stands in for Bidirectional's `merge_mode: null` while the generic converter drops null options. */
+const NULL_MERGE_MODE = '<null merge mode>';
+
+/**
+ * SimpleRNN, LSTM, GRU, Bidirectional and TimeDistributed (mapping at the top of `recurrent.ts`),
+ * and a clear refusal for MultiHeadAttention.
+ */
+function registerRecurrentConverters(): void {
+  const recurrent: TfjsConverterOptions = {
+    only: { timeMajor: [false] },
+    // Execution strategies with no effect on results; masking is not supported, so its option is moot.
+    drop: ['implementation', 'unroll', 'useCudnn', 'zeroOutputForMask'],
+    // Our dropout seed is not a Keras 2 / tfjs-layers option.
+    toTfjs: ({ seed: _seed, ...rest }) => rest,
+  };
+  registerTfjsLayerConverter('SimpleRNN', tfjsLayerConverter('SimpleRNN', recurrent));
+  registerTfjsLayerConverter('LSTM', tfjsLayerConverter('LSTM', recurrent));
+  registerTfjsLayerConverter(
+    'GRU',
+    tfjsLayerConverter('GRU', {
+      ...recurrent,
+      toTfjs: (c) => {
+        if (c['resetAfter'] === true) {
+          throw new ValueError(
+            `Layer "${String(c['name'])}" (GRU): resetAfter: true cannot be exported: tfjs-layers 4.22 cannot load a ` +
+              'GRU with reset_after true. Use resetAfter: false (and retrain) for a TF.js export.',
+            { field: 'resetAfter', value: true },
+          );
+        }
+        return recurrent.toTfjs!(c);
+      },
+    }),
+  );
+  const bidirectional = tfjsLayerConverter('Bidirectional', {
+    // Keras writes backward_layer only for a custom backward layer, which we do not support.
+    only: { backwardLayer: [null], numConstants: [null, 0] },
+    // Weight names are already `forward_<inner>/kernel`: keep the inner layer's name as it is.
+    weights: (name) => name,
+    fromTfjs: (c) => {
+      const mergeMode = c['mergeMode'] === NULL_MERGE_MODE ? null : c['mergeMode'];
+      return { ...c, ...(mergeMode === undefined ? {} : { mergeMode }) } as ConfigDict;
+    },
+  });
+  registerTfjsLayerConverter('Bidirectional', {
+    ...bidirectional,
+    // The generic converter drops null options; merge_mode null (a list of both outputs) must survive.
+    fromTfjs: (config, shapes) =>
+      bidirectional.fromTfjs(config['mergeMode'] === null ? { ...config, mergeMode: NULL_MERGE_MODE } : config, shapes),
+  });
+  registerTfjsLayerConverter('TimeDistributed', tfjsLayerConverter('TimeDistributed'));
+  const noMultiHeadAttention = (layerName: string, what: string): ValueError =>
+    new ValueError(
+      `Layer "${layerName}" (MultiHeadAttention) ${what}: MultiHeadAttention is not supported by the TF.js format ` +
+        'of @plasticity/layers (tfjs-layers 4.22 cannot load it, and Keras files pass its value/key inputs as call ' +
+        'keyword arguments, which the importer does not read). Save and load such models with saveModel / loadModel.',
+      { field: 'className', value: 'MultiHeadAttention' },
+    );
+  registerTfjsLayerConverter('MultiHeadAttention', {
+    plasticityClassName: 'MultiHeadAttention',
+    fromTfjs: (config) => {
+      throw noMultiHeadAttention(String(config['name']), 'cannot be imported');
+    },
+    toTfjs: (layer) => {
+      throw noMultiHeadAttention(layer.name, 'cannot be exported');
+    },
+    weightName: (name) => name,
+  });
 }
 
 // ---- import -------------------------------------------------------------------------------------
@@ -643,6 +718,14 @@ export function isTfjsLayersArtifacts(artifacts: tf.io.ModelArtifacts): boolean 
   );
 }
 
+const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** `layer/kernel` → a pattern for `[…/]layer/<x>_cell[_N]/kernel` (a recurrent cell's scope before the weight). */
+function withCellSegment(name: string): RegExp {
+  const cut = name.lastIndexOf('/');
+  return new RegExp(`(^|/)${escapeRegExp(name.slice(0, cut))}/[^/]*cell(_\\d+)?/${escapeRegExp(name.slice(cut + 1))}$`);
+}
+
 /** Each weight of a model with the Keras names it may have in a manifest, most specific first. */
 function kerasWeights(
   model: Model,
@@ -659,8 +742,9 @@ function kerasWeights(
       }
       continue;
     }
-    const className = (layer.constructor as { className?: string }).className ?? layer.constructor.name;
-    const converter = exporters.get(className)?.converter;
+    // TimeDistributed's weights are its inner layer's, under the inner layer's Keras names.
+    const named = layer instanceof TimeDistributed ? layer.layer : layer;
+    const converter = exporters.get(classNameOf(named))?.converter;
     layer.weightEntries.forEach((w, i) => {
       if (seen.has(w.variable)) return;
       seen.add(w.variable);
@@ -736,6 +820,13 @@ export async function importTfjsModel(source: string | tf.io.IOHandler | tf.io.M
       if (key === undefined) {
         const suffix = `/${w.names[0]!}`;
         const candidates = Object.keys(decoded).filter((k) => k.endsWith(suffix) && !used.has(k));
+        if (candidates.length === 1) key = candidates[0];
+      }
+      if (key === undefined) {
+        // Keras 2 on TF2 names RNN weights through their cell: `gru/gru_cell/kernel`,
+        // `bidirectional/forward_lstm/lstm_cell/kernel`.
+        const cellName = withCellSegment(w.names[0]!);
+        const candidates = Object.keys(decoded).filter((k) => cellName.test(k) && !used.has(k));
         if (candidates.length === 1) key = candidates[0];
       }
       const layerClass = (w.layer.constructor as { className?: string }).className;

@@ -41,6 +41,11 @@
  * its config is `{ layer: { className, config }, mergeMode }` with Keras' `merge_mode` values
  * (`'concat' | 'sum' | 'mul' | 'ave' | null`). `TimeDistributed` is `{ layer: { className, config } }`
  * and its weights keep the inner layer's names (`time_distributed/kernel`).
+ *
+ * These converters are registered in `tfjs-format.ts` (`registerRecurrentConverters`); a GRU with
+ * `resetAfter: true` imports but is refused on export (tfjs-layers 4.22 cannot load it), and
+ * MultiHeadAttention is refused both ways (tfjs-layers 4.22 has none, and Keras files pass its
+ * value/key as call keyword arguments).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ShapeError, ValueError, createRng, describeValue, type ConfigDict, type Rng } from '@plasticity/core';
