@@ -32,3 +32,19 @@ export {
 } from './recommender.js';
 export { Popularity, type PopularityConfig } from './popularity.js';
 export { topK } from './topk.js';
+export { ALS, type ALSConfig } from './als.js';
+export type { ScoringEngine } from './internal/factor-model.js';
+export {
+  aucOfScores,
+  averagePrecisionAtK,
+  catalogueCoverage,
+  evaluateRanking,
+  hitRateAtK,
+  ndcgAtK,
+  precisionAtK,
+  recallAtK,
+  reciprocalRankAtK,
+  type RankingMetricName,
+  type RankingOptions,
+  type RankingReport,
+} from './metrics/ranking.js';

@@ -77,6 +77,8 @@ export interface RecommenderState {
 
 const FORMAT = 'plasticity-recommender';
 const FORMAT_VERSION = 1;
+/** Users scored together by `recommendBatch`. */
+const BATCH_BLOCK = 256;
 
 /** The base class of every recommender. */
 export abstract class Recommender {
@@ -146,6 +148,16 @@ export abstract class Recommender {
       const s = this.estimate(u, i);
       out[i] = Number.isNaN(s) ? this.fallback(u, i) : s;
     }
+  }
+
+  /**
+   * Writes the scores of every item for each known user index in `users` into `out`
+   * (`[users.length, numItems]`, row-major). The default calls `scoreItems` per user; factor
+   * models override it with one matrix product per block.
+   */
+  protected scoreUserBlock(users: Int32Array, out: Float32Array): void {
+    const n = this.data().numItems;
+    for (let b = 0; b < users.length; b++) this.scoreItems(users[b]!, out.subarray(b * n, (b + 1) * n));
   }
 
   /**
@@ -239,10 +251,37 @@ export abstract class Recommender {
     return topK(scores, k, banned).map(([i, score]) => ({ item: data.itemIds.id(i), score }));
   }
 
-  /** `recommend` for each of `users`. */
+  /**
+   * `recommend` for each of `users`, with the same results. Known users are scored in blocks
+   * through {@link Recommender.scoreUserBlock}, which factor models implement as one matrix product
+   * per block.
+   */
   recommendBatch(users: Iterable<Id>, k: number, options: RecommendOptions = {}): Recommendation[][] {
     checkK(k);
-    return Array.from(users, (user) => this.recommend(user, k, options));
+    const data = this.data();
+    const list = Array.from(users);
+    const out: Recommendation[][] = new Array<Recommendation[]>(list.length);
+    const known: number[] = [];
+    list.forEach((user, at) => {
+      if (data.userIndex(user) === undefined) out[at] = this.recommend(user, k, options);
+      else known.push(at);
+    });
+    const n = data.numItems;
+    const block = Math.max(1, Math.min(BATCH_BLOCK, known.length));
+    const scores = new Float32Array(block * n);
+    for (let start = 0; start < known.length; start += block) {
+      const ats = known.slice(start, start + block);
+      const us = Int32Array.from(ats, (at) => data.userIndex(list[at]!)!);
+      this.scoreUserBlock(us, scores.subarray(0, us.length * n));
+      ats.forEach((at, b) => {
+        const banned = this.bannedItems(data, us[b], options);
+        out[at] = topK(scores.subarray(b * n, (b + 1) * n), k, banned).map(([i, score]) => ({
+          item: data.itemIds.id(i),
+          score,
+        }));
+      });
+    }
+    return out;
   }
 
   /** The `k` items most similar to `item` (itself excluded). */
