@@ -48,3 +48,6 @@ export {
   type RankingOptions,
   type RankingReport,
 } from './metrics/ranking.js';
+export { BPR, type BPRConfig } from './bpr.js';
+export { EASE, type EASEConfig } from './ease.js';
+export { ItemItem, type ItemItemConfig, type ItemSimilarity } from './item-item.js';

@@ -7,7 +7,7 @@
  * precisions at hits by min(k, |relevant|); NDCG@k uses gains 1/log2(rank+1) and the ideal DCG of
  * min(k, |relevant|) hits; MRR is the reciprocal rank of the first hit within the top k (0 if none);
  * AUC ranks every relevant item against every candidate that is neither relevant nor excluded,
- * counting ties as half.
+ * counting ties as half; NaN scores (items the model cannot score) rank last.
  *
  * @example
  * ```ts
@@ -88,7 +88,9 @@ export function aucOfScores(
   const neg: number[] = [];
   for (let i = 0; i < scores.length; i++) {
     if (excluded?.has(i) && !relevant.has(i)) continue;
-    (relevant.has(i) ? pos : neg).push(scores[i]!);
+    // An item the model cannot score (NaN) ranks below every scored item.
+    const s = Number.isNaN(scores[i]!) ? -Infinity : scores[i]!;
+    (relevant.has(i) ? pos : neg).push(s);
   }
   if (pos.length === 0 || neg.length === 0) return Number.NaN;
   // Rank-sum (Mann–Whitney U) with mid-ranks for ties: O(n log n).
