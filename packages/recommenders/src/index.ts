@@ -51,3 +51,4 @@ export {
 export { BPR, type BPRConfig } from './bpr.js';
 export { EASE, type EASEConfig } from './ease.js';
 export { ItemItem, type ItemItemConfig, type ItemSimilarity } from './item-item.js';
+export { NeuMF, TwoTower, type NeuMFConfig, type TwoTowerConfig } from './neural.js';
