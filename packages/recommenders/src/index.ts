@@ -52,3 +52,20 @@ export { BPR, type BPRConfig } from './bpr.js';
 export { EASE, type EASEConfig } from './ease.js';
 export { ItemItem, type ItemItemConfig, type ItemSimilarity } from './item-item.js';
 export { NeuMF, TwoTower, type NeuMFConfig, type TwoTowerConfig } from './neural.js';
+export {
+  ContentBased,
+  TfidfVectorizer,
+  type ContentBasedConfig,
+  type ItemText,
+  type SparseVector,
+  type TfidfOptions,
+} from './content.js';
+export {
+  Blend,
+  FeatureFactorization,
+  normalizeScores,
+  type BlendConfig,
+  type FeatureFactorizationConfig,
+  type ItemFeatures,
+  type ScoreNormalization,
+} from './hybrid.js';
