@@ -5,7 +5,7 @@
  */
 import { SWIFTSHADER_ICD } from '@plasticity/backend-webgpu';
 import { openBrowserSession } from '@plasticity/browser-conformance';
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +15,13 @@ import type { StepRow } from './layers-child.js';
 import type { OptimizerRow } from './optimizers-child.js';
 
 const run = promisify(execFile);
+
+// `pnpm bench --recommenders`: only the recommender benchmark (MovieLens; minutes on 2 cores).
+if (process.argv.includes('--recommenders')) {
+  const recs = fileURLToPath(new URL('./recommenders-child.js', import.meta.url));
+  const result = spawnSync(process.execPath, [recs], { stdio: 'inherit' });
+  process.exit(result.status ?? 1);
+}
 const child = fileURLToPath(new URL('./matmul-child.js', import.meta.url));
 const optimizersChild = fileURLToPath(new URL('./optimizers-child.js', import.meta.url));
 const layersChild = fileURLToPath(new URL('./layers-child.js', import.meta.url));
@@ -151,3 +158,5 @@ console.log(
     '(both run on @plasticity/backend-wasm, whose kernel fixes speed up tfjs-layers too; "stock wasm" turns the explicit-transpose matMul rewrite off for tfjs-layers)',
   );
 }
+
+console.log('\nRecommenders on MovieLens (precision@10, NDCG@10, fit and serving times): pnpm bench --recommenders');

@@ -99,26 +99,40 @@ const only = process.env['RECS_ONLY']?.split(',');
 const want = (name: string): boolean => only === undefined || only.some((o) => name.startsWith(o));
 if (want('Popularity')) await bench('Popularity', () => new Popularity());
 const als = want('ALS')
-  ? await bench('ALS f=64 it=15 α=10 λ=0.1', () => new ALS({ factors: 64, iterations: 15, alpha: 10, regularization: 0.1 }))
+  ? await bench(
+      'ALS f=64 it=15 α=10 λ=0.1',
+      () => new ALS({ factors: 64, iterations: 15, alpha: 10, regularization: 0.1 }),
+    )
   : undefined;
-if (want('BPR')) await bench('BPR f=64 ep=40', () => new BPR({ factors: 64, epochs: 40, learningRate: 0.05, regularization: 0.002 }));
+if (want('BPR'))
+  await bench('BPR f=64 ep=40', () => new BPR({ factors: 64, epochs: 40, learningRate: 0.05, regularization: 0.002 }));
 if (want('ItemItem')) {
   await bench('ItemItem cosine K=50', () => new ItemItem({ neighbours: 50 }));
   await bench('ItemItem bm25 K=50', () => new ItemItem({ similarity: 'bm25', neighbours: 50 }));
 }
 let easeArrays: EASE | undefined;
 if (want('EASE')) {
-  easeArrays = (await bench('EASE λ=250 (items ≥ 10, arrays)', () => new EASE({ regularization: 250, minItemCount: 10 }))) as EASE;
-  await bench('EASE λ=250 (items ≥ 10, tensors)', () => new EASE({ regularization: 250, minItemCount: 10, solver: 'tensors' }));
+  easeArrays = (await bench(
+    'EASE λ=250 (items ≥ 10, arrays)',
+    () => new EASE({ regularization: 250, minItemCount: 10 }),
+  )) as EASE;
+  await bench(
+    'EASE λ=250 (items ≥ 10, tensors)',
+    () => new EASE({ regularization: 250, minItemCount: 10, solver: 'tensors' }),
+  );
 }
 if (want('NeuMF')) {
-  await bench('NeuMF f=16 ep=4', () => new NeuMF({ factors: 16, layers: [32, 16], epochs: 4, negatives: 3, batchSize: 1024 }));
+  await bench(
+    'NeuMF f=16 ep=4',
+    () => new NeuMF({ factors: 16, layers: [32, 16], epochs: 4, negatives: 3, batchSize: 1024 }),
+  );
 }
 if (want('TwoTower')) {
   await bench('TwoTower d=32 ep=8', () => new TwoTower({ dim: 32, epochs: 8, batchSize: 512, temperature: 0.1 }));
 }
 console.table(rows);
-if (easeArrays !== undefined) console.log(`EASE models ${easeArrays.modelledItems} items (items with ≥ 10 training interactions).`);
+if (easeArrays !== undefined)
+  console.log(`EASE models ${easeArrays.modelledItems} items (items with ≥ 10 training interactions).`);
 
 if (als !== undefined) {
   const ids = all.userIds.toArray();
@@ -127,7 +141,9 @@ if (als !== undefined) {
     const out = als.recommendBatch(ids, 10);
     const ms = performance.now() - t0;
     if (out.length !== ids.length) throw new Error('recommendBatch returned the wrong number of lists');
-    console.log(`ALS recommendBatch, ${ids.length} users × ${all.numItems} items, k=10, ${label}: ${(ms / 1000).toFixed(2)} s`);
+    console.log(
+      `ALS recommendBatch, ${ids.length} users × ${all.numItems} items, k=10, ${label}: ${(ms / 1000).toFixed(2)} s`,
+    );
     return ms;
   };
   (als as ALS).scoring = 'arrays';
