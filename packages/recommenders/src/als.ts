@@ -40,7 +40,7 @@ export interface ALSConfig {
   cgSteps?: number;
   /** Seed of the initial factors. Default 0. */
   seed?: number;
-  /** All-items scoring engine, see {@link ScoringEngine}. Default `'arrays'`. */
+  /** All-items scoring engine, see {@link ScoringEngine}. Default `'auto'`. */
   scoring?: ScoringEngine;
 }
 

@@ -31,7 +31,7 @@ export interface BPRConfig {
   epochs?: number;
   /** Seed of the initial factors and the sampling. Default 0. */
   seed?: number;
-  /** All-items scoring engine. Default `'arrays'`. */
+  /** All-items scoring engine, see {@link ScoringEngine}. Default `'auto'`. */
   scoring?: ScoringEngine;
 }
 

@@ -10,13 +10,20 @@ import type { Interactions } from '../interactions.js';
 import { Recommender, type RecommenderState } from '../recommender.js';
 import { cosineToAll, dot, scoreRows, scoreRowsTensor } from './dense.js';
 
-/** Where all-items scoring runs: JS loops over typed arrays, or one tensor matMul per block. */
-export type ScoringEngine = 'arrays' | 'tensors';
+/**
+ * Where all-items scoring runs: JS loops over typed arrays, one tensor matMul per block of users,
+ * or `'auto'`: tensors for blocks of 16+ users when the active backend is not tfjs's plain `cpu`
+ * (on wasm the matMul is ~5× faster than the loops for MovieLens-sized catalogues), else arrays.
+ */
+export type ScoringEngine = 'auto' | 'arrays' | 'tensors';
+
+/** Blocks smaller than this score with typed arrays under `'auto'` (uploading the item matrix dominates). */
+const AUTO_TENSOR_BLOCK = 16;
 
 export function checkScoring(value: unknown): ScoringEngine {
-  if (value === undefined) return 'arrays';
-  if (value === 'arrays' || value === 'tensors') return value;
-  throw new ValueError(`scoring must be 'arrays' or 'tensors', got ${describeValue(value)}.`, {
+  if (value === undefined) return 'auto';
+  if (value === 'auto' || value === 'arrays' || value === 'tensors') return value;
+  throw new ValueError(`scoring must be 'auto', 'arrays' or 'tensors', got ${describeValue(value)}.`, {
     field: 'scoring',
     value,
   });
@@ -85,7 +92,11 @@ export abstract class FactorRecommender extends Recommender {
 
   protected override scoreUserBlock(users: Int32Array, out: Float32Array): void {
     const n = this.data().numItems;
-    if (this.scoring === 'tensors') {
+    const backend = tf.getBackend() as string | null | undefined;
+    const useTensors =
+      this.scoring === 'tensors' ||
+      (this.scoring === 'auto' && users.length >= AUTO_TENSOR_BLOCK && backend != null && backend !== 'cpu');
+    if (useTensors) {
       const itemsT = tf.tidy(() => tf.transpose(tf.tensor2d(this.itemFactors, [n, this.factors])));
       try {
         scoreRowsTensor(this.userFactors, users, itemsT, this.factors, out);
