@@ -64,3 +64,48 @@ describe('explicit-transpose matMul on wasm', () => {
     tf.dispose([a, b]);
   });
 });
+
+describe('Conv2DBackpropInput on wasm', () => {
+  it('matches the stock tfjs-backend-wasm kernel (valid, same, explicit pads, strided) and frees its intermediates', async () => {
+    const { createRng, randomTensor, registerBackendPlugin, useBackend } = await import('@plasticity/core');
+    const { setStockConv2DBackpropInput } = await import('./index.js');
+    registerBackendPlugin(wasmBackend);
+    await useBackend('wasm');
+    const rng = createRng(5);
+    type Pad = 'valid' | 'same' | [[number, number], [number, number], [number, number], [number, number]];
+    const cases: { x: [number, number, number, number]; w: number[]; stride: number; pad: Pad }[] = [
+      { x: [2, 7, 6, 3], w: [3, 3, 3, 4], stride: 1, pad: 'valid' },
+      { x: [2, 7, 6, 3], w: [3, 2, 3, 4], stride: 1, pad: 'same' },
+      { x: [1, 8, 8, 2], w: [5, 5, 2, 3], stride: 1, pad: 'same' },
+      {
+        x: [1, 6, 5, 2],
+        w: [3, 3, 2, 2],
+        stride: 1,
+        pad: [
+          [0, 0],
+          [2, 1],
+          [0, 2],
+          [0, 0],
+        ],
+      },
+      { x: [2, 9, 9, 2], w: [3, 3, 2, 3], stride: 2, pad: 'same' },
+    ];
+    const backend = tf.backend() as unknown as { numDataIds(): number };
+    for (const c of cases) {
+      const w = randomTensor(c.w, rng, { min: -1, max: 1 }) as tf.Tensor4D;
+      const dyShape = tf.tidy(() => tf.conv2d(tf.zeros(c.x) as tf.Tensor4D, w, c.stride, c.pad).shape);
+      const dy = randomTensor(dyShape, rng, { min: -1, max: 1 }) as tf.Tensor4D;
+      const shape = c.x;
+      setStockConv2DBackpropInput(true);
+      const stock = tf.conv2dTranspose(dy, w, shape, c.stride, c.pad);
+      setStockConv2DBackpropInput(false);
+      const before = backend.numDataIds();
+      const ours = tf.conv2dTranspose(dy, w, shape, c.stride, c.pad);
+      expect(backend.numDataIds()).toBe(before + 1); // only the result stays allocated
+      expect(ours.shape).toEqual(stock.shape);
+      const s = stock.dataSync();
+      ours.dataSync().forEach((v, i) => expect(v).toBeCloseTo(s[i]!, 4));
+      tf.dispose([w, dy, stock, ours]);
+    }
+  });
+});

@@ -21,9 +21,11 @@ import { bridgeMissingKernels } from './kernel-bridge.js';
 import { installExplicitTransposeMatMul } from './kernels/BatchMatMul.js';
 import { installConv2DBackpropFilter } from './kernels/Conv2DBackpropFilter.js';
 import { installMaxPoolGrad } from './kernels/MaxPoolGrad.js';
+import { installConv2DBackpropInput } from './kernels/Conv2DBackpropInput.js';
 
 export { REPLACED_WASM_KERNELS, bridgeMissingKernels } from './kernel-bridge.js';
 export { installExplicitTransposeMatMul, setExplicitTransposeMatMul } from './kernels/BatchMatMul.js';
+export { setStockConv2DBackpropInput } from './kernels/Conv2DBackpropInput.js';
 
 export interface WasmBackendOptions {
   /**
@@ -78,6 +80,7 @@ export const wasmBackend: BackendPlugin<WasmBackendOptions> = {
     installConv2DBackpropFilter(); // before the bridge, which would fill it from the CPU
     bridgeMissingKernels('wasm');
     installMaxPoolGrad();
+    installConv2DBackpropInput();
     installExplicitTransposeMatMul('wasm');
     if (loadedThreads === threads) return;
     if (loadedThreads !== undefined) {

@@ -163,6 +163,11 @@ export class ContentBased extends Recommender {
     return { ...(options as ConfigDict), profileWeights: this.profileWeights };
   }
 
+  /** Items nobody has used yet are scored too (from their features or text). */
+  protected override get scoresItemsWithoutInteractions(): boolean {
+    return true;
+  }
+
   protected fitModel(data: Interactions): void {
     const text = toTextMap(this.text, 'itemText');
     const docs = data.itemIds.toArray().map((id) => text.get(id) ?? '');

@@ -88,6 +88,11 @@ export class Blend extends Recommender {
     };
   }
 
+  /** Items nobody has used yet are scored too (from their features or text). */
+  protected override get scoresItemsWithoutInteractions(): boolean {
+    return true;
+  }
+
   protected async fitModel(data: Interactions): Promise<void> {
     this.cold = undefined;
     for (const model of this.models) {
@@ -261,6 +266,11 @@ export class FeatureFactorization extends FactorRecommender {
       regularization: this.regularization,
       seed: this.seed,
     };
+  }
+
+  /** Items nobody has used yet are scored too (from their features or text). */
+  protected override get scoresItemsWithoutInteractions(): boolean {
+    return true;
   }
 
   protected fitModel(data: Interactions): void {

@@ -42,6 +42,7 @@ export {
   hitRateAtK,
   ndcgAtK,
   precisionAtK,
+  rankingMetric,
   recallAtK,
   reciprocalRankAtK,
   type RankingMetricName,
@@ -69,3 +70,39 @@ export {
   type ItemFeatures,
   type ScoreNormalization,
 } from './hybrid.js';
+export { FoldedUser, type FoldIn, type FoldInInput, type FoldInOptions, type FoldInRating } from './fold-in.js';
+export { type BaselineOptions } from './explicit/common.js';
+export { type SimilarityName } from './explicit/similarities.js';
+export { NormalPredictor, type NormalPredictorConfig } from './explicit/normal-predictor.js';
+export { BaselineOnly, type BaselineOnlyConfig } from './explicit/baseline-only.js';
+export { KNNBasic, KNNBaseline, KNNWithMeans, KNNWithZScore, type KNNConfig, type SimOptions } from './explicit/knn.js';
+export { SVD, SVDpp, type SVDConfig, type SVDppConfig } from './explicit/svd.js';
+export { NMF, type NMFConfig } from './explicit/nmf.js';
+export { SlopeOne } from './explicit/slope-one.js';
+export { CoClustering, type CoClusteringConfig } from './explicit/co-clustering.js';
+export {
+  kFold,
+  leaveKOut,
+  leaveLastOut,
+  temporalSplit,
+  trainTestSplit,
+  type KFoldOptions,
+  type LeaveOutOptions,
+  type RandomSplitOptions,
+  type Split,
+  type TemporalSplitOptions,
+} from './splits.js';
+export { FCP, MAE, RMSE, fcp, mae, rmse } from './metrics/rating.js';
+export type { Metric, RankingCase, RankingMetric, RatedPrediction, RatingMetric } from './metrics/types.js';
+export {
+  crossValidate,
+  evaluate,
+  expandGrid,
+  gridSearch,
+  type CrossValidateOptions,
+  type CrossValidateResult,
+  type FoldResult,
+  type GridSearchOptions,
+  type GridSearchResult,
+  type ParamGrid,
+} from './evaluation.js';

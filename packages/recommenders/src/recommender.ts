@@ -210,8 +210,8 @@ export abstract class Recommender {
    */
   predict(user: Id, item: Id): Prediction {
     const data = this.data();
-    const u = data.userIndex(user);
-    const i = data.itemIndex(item);
+    const u = this.knownUser(data, user);
+    const i = this.knownItem(data, item);
     let reason: string | undefined;
     if (u === undefined && i === undefined) reason = 'user and item are unknown';
     else if (u === undefined) reason = 'user is unknown';
@@ -224,6 +224,32 @@ export abstract class Recommender {
     return { user, item, estimate: this.clip(this.fallback(u, i)), wasImpossible: true, reason };
   }
 
+  /**
+   * The training index of `user`, or undefined when it is not in the id map or has no training
+   * interactions (a split's parts share id maps; a user seen only in the test part is unknown, as
+   * in Surprise).
+   */
+  protected knownUser(data: Interactions, user: Id): number | undefined {
+    const u = data.userIndex(user);
+    return u === undefined || data.byUser().rowLength(u) === 0 ? undefined : u;
+  }
+
+  /** The training index of `item`, or undefined when unknown or without training interactions. */
+  protected knownItem(data: Interactions, item: Id): number | undefined {
+    const i = data.itemIndex(item);
+    if (i !== undefined && this.scoresItemsWithoutInteractions) return i;
+    return i === undefined || data.byItem().rowLength(i) === 0 ? undefined : i;
+  }
+
+  /**
+   * Whether the model can score catalogue items that have no training interactions (content and
+   * feature models can: that is their point). When false (default), such items score as unknown
+   * items (the fallback).
+   */
+  protected get scoresItemsWithoutInteractions(): boolean {
+    return false;
+  }
+
   /** Predictions for many (user, item) pairs. */
   predictMany(pairs: Iterable<readonly [Id, Id]>): Prediction[] {
     return Array.from(pairs, ([user, item]) => this.predict(user, item));
@@ -233,10 +259,18 @@ export abstract class Recommender {
   scoreAll(user: Id): Float32Array {
     const data = this.data();
     const out = new Float32Array(data.numItems);
-    const u = data.userIndex(user);
+    const u = this.knownUser(data, user);
     if (u === undefined) for (let i = 0; i < out.length; i++) out[i] = this.fallback(undefined, i);
     else this.scoreItems(u, out);
+    this.maskItemsWithoutInteractions(data, u, out);
     return out;
+  }
+
+  /** Items without training interactions score as unknown items, unless the model can score them. */
+  private maskItemsWithoutInteractions(data: Interactions, u: number | undefined, out: Float32Array): void {
+    if (this.scoresItemsWithoutInteractions) return;
+    const byItem = data.byItem();
+    for (let i = 0; i < out.length; i++) if (byItem.rowLength(i) === 0) out[i] = this.fallback(u, undefined);
   }
 
   /**
@@ -263,7 +297,7 @@ export abstract class Recommender {
     const out: Recommendation[][] = new Array<Recommendation[]>(list.length);
     const known: number[] = [];
     list.forEach((user, at) => {
-      if (data.userIndex(user) === undefined) out[at] = this.recommend(user, k, options);
+      if (this.knownUser(data, user) === undefined) out[at] = this.recommend(user, k, options);
       else known.push(at);
     });
     const n = data.numItems;
@@ -271,9 +305,10 @@ export abstract class Recommender {
     const scores = new Float32Array(block * n);
     for (let start = 0; start < known.length; start += block) {
       const ats = known.slice(start, start + block);
-      const us = Int32Array.from(ats, (at) => data.userIndex(list[at]!)!);
+      const us = Int32Array.from(ats, (at) => this.knownUser(data, list[at]!)!);
       this.scoreUserBlock(us, scores.subarray(0, us.length * n));
       ats.forEach((at, b) => {
+        this.maskItemsWithoutInteractions(data, us[b], scores.subarray(b * n, (b + 1) * n));
         const banned = this.bannedItems(data, us[b], options);
         out[at] = topK(scores.subarray(b * n, (b + 1) * n), k, banned).map(([i, score]) => ({
           item: data.itemIds.id(i),

@@ -13,15 +13,24 @@ import { promisify } from 'node:util';
 import type { ChildResult } from './matmul-child.js';
 import type { StepRow } from './layers-child.js';
 import type { OptimizerRow } from './optimizers-child.js';
+import { recommendersBench } from './recommenders.js';
 
-const run = promisify(execFile);
-
-// `pnpm bench --recommenders`: only the recommender benchmark (MovieLens; minutes on 2 cores).
-if (process.argv.includes('--recommenders')) {
-  const recs = fileURLToPath(new URL('./recommenders-child.js', import.meta.url));
+// `pnpm bench --only=recommenders-implicit`: only the implicit/neural top-N benchmark (MovieLens,
+// leave-last-out; minutes on 2 cores, so not part of the default run).
+if (process.argv.includes('--only=recommenders-implicit')) {
+  const recs = fileURLToPath(new URL('./recommenders-implicit-child.js', import.meta.url));
   const result = spawnSync(process.execPath, [recs], { stdio: 'inherit' });
   process.exit(result.status ?? 1);
 }
+
+// `pnpm bench --only=recommenders` runs only the recommenders rows; `--no-recommenders` skips them.
+if (process.argv.includes('--only=recommenders')) {
+  await recommendersBench();
+  process.exit(0);
+}
+
+const run = promisify(execFile);
+
 const child = fileURLToPath(new URL('./matmul-child.js', import.meta.url));
 const optimizersChild = fileURLToPath(new URL('./optimizers-child.js', import.meta.url));
 const layersChild = fileURLToPath(new URL('./layers-child.js', import.meta.url));
@@ -159,4 +168,7 @@ console.log(
   );
 }
 
-console.log('\nRecommenders on MovieLens (precision@10, NDCG@10, fit and serving times): pnpm bench --recommenders');
+if (!process.argv.includes('--no-recommenders')) await recommendersBench();
+console.log(
+  '\nImplicit/neural top-N on MovieLens (precision@10, NDCG@10, fit and serving times): pnpm bench --only=recommenders-implicit',
+);

@@ -10,6 +10,7 @@ import {
   hitRateAtK,
   ndcgAtK,
   precisionAtK,
+  rankingMetric,
   recallAtK,
   reciprocalRankAtK,
 } from './ranking.js';
@@ -99,5 +100,35 @@ describe('evaluateRanking', () => {
     expect(() => evaluateRanking(model, train, test, { metrics: ['bogus' as 'ndcg'] })).toThrow(
       /Unknown ranking metric/,
     );
+  });
+});
+
+describe('rankingMetric', () => {
+  it('averages the per-user metric over RankingCases (the crossValidate contract)', () => {
+    const ndcg = rankingMetric('ndcg', 2);
+    expect(ndcg).toMatchObject({ name: 'ndcg@2', kind: 'ranking', higherIsBetter: true, k: 2 });
+    const cases = [
+      // hit at rank 1 of 1 relevant: NDCG 1
+      {
+        user: 'a',
+        recommended: [
+          { item: 'x', score: 2 },
+          { item: 'y', score: 1 },
+        ],
+        relevant: new Map([['x', 1]]),
+      },
+      // hit at rank 2 of 1 relevant: (1/log2 3) / 1
+      {
+        user: 'b',
+        recommended: [
+          { item: 'x', score: 2 },
+          { item: 'y', score: 1 },
+        ],
+        relevant: new Map([['y', 1]]),
+      },
+    ];
+    expect(ndcg.compute(cases)).toBeCloseTo((1 + 1 / Math.log2(3)) / 2, 12);
+    expect(rankingMetric('precision', 2).compute(cases)).toBeCloseTo(0.5, 12);
+    expect(() => rankingMetric('nope' as 'ndcg')).toThrow(/Unknown ranking metric/);
   });
 });

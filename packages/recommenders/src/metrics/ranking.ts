@@ -19,6 +19,7 @@
 import { ValueError, describeValue } from '@plasticity/core';
 import type { Id, Interactions } from '../interactions.js';
 import type { Recommender } from '../recommender.js';
+import type { RankingMetric } from './types.js';
 import { topK } from '../topk.js';
 
 function hitsAt<T>(ranked: readonly T[], relevant: ReadonlySet<T>, k: number): number {
@@ -131,6 +132,43 @@ const PER_USER: Record<
   mrr: reciprocalRankAtK,
   hitRate: hitRateAtK,
 };
+
+/**
+ * A ranking metric object for `crossValidate` / `gridSearch` (the {@link RankingMetric} contract):
+ * the mean over test users of the per-user metric at `k`.
+ *
+ * @example
+ * ```ts
+ * await crossValidate(() => new ALS(), data, { metrics: [rankingMetric('ndcg', 10)] });
+ * ```
+ */
+export function rankingMetric(name: Exclude<RankingMetricName, 'auc'>, k = 10): RankingMetric {
+  checkK(k);
+  const fn = PER_USER[name] as unknown as (ranked: readonly Id[], relevant: ReadonlySet<Id>, k: number) => number;
+  if (fn === undefined) {
+    throw new ValueError(
+      `Unknown ranking metric ${describeValue(name)}; use one of ${Object.keys(PER_USER).join(', ')}.`,
+      { field: 'name', value: name },
+    );
+  }
+  return {
+    name: `${name}@${k}`,
+    kind: 'ranking',
+    higherIsBetter: true,
+    k,
+    compute(cases) {
+      if (cases.length === 0) return Number.NaN;
+      let sum = 0;
+      for (const c of cases)
+        sum += fn(
+          c.recommended.map((r) => r.item),
+          new Set(c.relevant.keys()),
+          k,
+        );
+      return sum / cases.length;
+    },
+  };
+}
 
 export interface RankingOptions {
   /** List length. Default 10. */

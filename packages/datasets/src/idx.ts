@@ -1,0 +1,206 @@
+/**
+ * The IDX format of the MNIST family (MNIST, Fashion-MNIST, KMNIST, EMNIST): a 4-byte magic
+ * `0x00 0x00 <dtype> <rank>`, `rank` big-endian uint32 dimensions, then the values big-endian,
+ * row-major. Files are usually gzipped (`*.gz`); {@link readIdx} gunzips them transparently.
+ */
+import { IdxFormatError } from './errors.js';
+
+/** IDX value types, by their name in the format description. */
+export type IdxDtype = 'ubyte' | 'byte' | 'short' | 'int' | 'float' | 'double';
+
+/** The typed array each IDX dtype decodes to. */
+export interface IdxDataByType {
+  ubyte: Uint8Array;
+  byte: Int8Array;
+  short: Int16Array;
+  int: Int32Array;
+  float: Float32Array;
+  double: Float64Array;
+}
+
+/** A decoded IDX file: `data` holds `shape.reduce(×)` values, row-major, in the platform's byte order. */
+export interface IdxArray<D extends IdxDtype = IdxDtype> {
+  dtype: D;
+  shape: number[];
+  data: IdxDataByType[D];
+}
+
+interface DtypeInfo {
+  name: IdxDtype;
+  bytes: number;
+}
+
+const DTYPES: Record<number, DtypeInfo> = {
+  0x08: { name: 'ubyte', bytes: 1 },
+  0x09: { name: 'byte', bytes: 1 },
+  0x0b: { name: 'short', bytes: 2 },
+  0x0c: { name: 'int', bytes: 4 },
+  0x0d: { name: 'float', bytes: 4 },
+  0x0e: { name: 'double', bytes: 8 },
+};
+
+const DTYPE_CODES: Record<IdxDtype, number> = {
+  ubyte: 0x08,
+  byte: 0x09,
+  short: 0x0b,
+  int: 0x0c,
+  float: 0x0d,
+  double: 0x0e,
+};
+
+/** Whether `bytes` start with the gzip magic `1f 8b`. */
+export function isGzip(bytes: Uint8Array): boolean {
+  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+}
+
+const hex = (n: number): string => `0x${n.toString(16).padStart(2, '0')}`;
+
+/**
+ * Decodes an uncompressed IDX file. Synchronous; for gzipped bytes use {@link readIdx}.
+ *
+ * @param bytes the whole file.
+ * @param name the file name, used in error messages.
+ * @throws IdxFormatError when the magic is wrong, the dtype code unknown, or the data shorter than the header says.
+ */
+export function parseIdx(bytes: Uint8Array, name = '<idx bytes>'): IdxArray {
+  if (isGzip(bytes)) {
+    throw new IdxFormatError(
+      name,
+      'gzip',
+      'the bytes are gzip-compressed; use `await readIdx(bytes)` (or readIdxFile in Node), which gunzips them.',
+    );
+  }
+  if (bytes.length < 4 || bytes[0] !== 0 || bytes[1] !== 0) {
+    const got = Array.from(bytes.subarray(0, 4), hex).join(' ');
+    throw new IdxFormatError(
+      name,
+      'magic',
+      `not an IDX file: the magic number must start with 0x00 0x00; got [${got}]. Is this the right file?`,
+    );
+  }
+  const code = bytes[2]!;
+  const rank = bytes[3]!;
+  const info = DTYPES[code];
+  if (info === undefined) {
+    throw new IdxFormatError(
+      name,
+      'dtype',
+      `unknown IDX dtype code ${hex(code)}; known codes are 0x08 ubyte, 0x09 byte, 0x0b short, 0x0c int, ` +
+        '0x0d float, 0x0e double.',
+    );
+  }
+  const headerBytes = 4 + 4 * rank;
+  if (bytes.length < headerBytes) {
+    throw new IdxFormatError(
+      name,
+      'truncated',
+      `truncated header: rank ${rank} needs ${headerBytes} header bytes, the file has ${bytes.length}.`,
+    );
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const shape: number[] = [];
+  let count = 1;
+  for (let i = 0; i < rank; i++) {
+    const dim = view.getUint32(4 + 4 * i, false);
+    shape.push(dim);
+    count *= dim;
+  }
+  const need = headerBytes + count * info.bytes;
+  if (bytes.length < need) {
+    throw new IdxFormatError(
+      name,
+      'truncated',
+      `truncated: shape [${shape.join(',')}] of ${info.name} needs ${need} bytes, the file has ${bytes.length}. ` +
+        'Download the file again.',
+    );
+  }
+  const start = headerBytes;
+  let data: IdxDataByType[IdxDtype];
+  switch (info.name) {
+    case 'ubyte':
+      data = bytes.slice(start, start + count);
+      break;
+    case 'byte':
+      data = new Int8Array(bytes.slice(start, start + count).buffer);
+      break;
+    case 'short': {
+      const out = new Int16Array(count);
+      for (let i = 0; i < count; i++) out[i] = view.getInt16(start + 2 * i, false);
+      data = out;
+      break;
+    }
+    case 'int': {
+      const out = new Int32Array(count);
+      for (let i = 0; i < count; i++) out[i] = view.getInt32(start + 4 * i, false);
+      data = out;
+      break;
+    }
+    case 'float': {
+      const out = new Float32Array(count);
+      for (let i = 0; i < count; i++) out[i] = view.getFloat32(start + 4 * i, false);
+      data = out;
+      break;
+    }
+    case 'double': {
+      const out = new Float64Array(count);
+      for (let i = 0; i < count; i++) out[i] = view.getFloat64(start + 8 * i, false);
+      data = out;
+      break;
+    }
+  }
+  return { dtype: info.name, shape, data };
+}
+
+/**
+ * Gunzips `bytes` with the web-standard `DecompressionStream` (browsers; Node ≥ 18).
+ *
+ * @throws IdxFormatError (`problem: 'gzip'`) when the gzip stream is corrupt or cut short.
+ */
+export async function gunzip(bytes: Uint8Array, name = '<gzip bytes>'): Promise<Uint8Array> {
+  try {
+    const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('gzip'));
+    return new Uint8Array(await new Response(stream).arrayBuffer());
+  } catch (error) {
+    throw new IdxFormatError(name, 'gzip', `corrupt or truncated gzip data (${String(error)}). Download it again.`, {
+      cause: error,
+    });
+  }
+}
+
+/**
+ * Decodes an IDX file, gunzipping it first if it starts with the gzip magic. Works in the browser
+ * and in Node.
+ *
+ * @example
+ * ```ts
+ * const bytes = new Uint8Array(await (await fetch('t10k-labels-idx1-ubyte.gz')).arrayBuffer());
+ * const { dtype, shape, data } = await readIdx(bytes); // 'ubyte', [10000], Uint8Array
+ * ```
+ */
+export async function readIdx(bytes: Uint8Array, name?: string): Promise<IdxArray> {
+  return parseIdx(isGzip(bytes) ? await gunzip(bytes, name) : bytes, name);
+}
+
+/** Encodes values as an (uncompressed) IDX file: the inverse of {@link parseIdx}. */
+export function encodeIdx<D extends IdxDtype>(array: IdxArray<D>): Uint8Array {
+  const { dtype, shape, data } = array;
+  const info = DTYPES[DTYPE_CODES[dtype]]!;
+  const count = shape.reduce((a, b) => a * b, 1);
+  const header = 4 + 4 * shape.length;
+  const out = new Uint8Array(header + count * info.bytes);
+  const view = new DataView(out.buffer);
+  out[2] = DTYPE_CODES[dtype];
+  out[3] = shape.length;
+  shape.forEach((d, i) => view.setUint32(4 + 4 * i, d, false));
+  for (let i = 0; i < count; i++) {
+    const v = Number(data[i]);
+    const at = header + i * info.bytes;
+    if (dtype === 'ubyte') view.setUint8(at, v);
+    else if (dtype === 'byte') view.setInt8(at, v);
+    else if (dtype === 'short') view.setInt16(at, v, false);
+    else if (dtype === 'int') view.setInt32(at, v, false);
+    else if (dtype === 'float') view.setFloat32(at, v, false);
+    else view.setFloat64(at, v, false);
+  }
+  return out;
+}

@@ -1,0 +1,389 @@
+/**
+ * Neighbourhood models (Surprise's `KNNBasic`, `KNNWithMeans`, `KNNWithZScore`, `KNNBaseline`):
+ * the rating of `u` for `i` is a similarity-weighted mix of the ratings of `i` by the `k` users
+ * most similar to `u` (user-based, default) — or of `u`'s ratings of the `k` items most similar to
+ * `i` (item-based). Only neighbours with positive similarity count.
+ *
+ * @example
+ * ```ts
+ * const knn = await new KNNWithMeans({ k: 40, sim: { name: 'pearson', userBased: false } }).fit(train);
+ * knn.predict('ann', 'alien');     // wasImpossible when fewer than minK neighbours (KNNBasic)
+ * knn.similarItems('alien', 10);   // item-based models only
+ * ```
+ */
+import { ValueError, describeValue, registerRecommender, type ConfigDict } from '@plasticity/core';
+import { FoldedUser, prepareFoldIn, type FoldIn, type FoldInOptions, type FoldInRating } from '../fold-in.js';
+import type { Csr, Interactions } from '../interactions.js';
+import { Recommender, type RecommenderState } from '../recommender.js';
+import {
+  baselineConfig,
+  checkInt,
+  checkNumber,
+  computeBaselines,
+  foldInUserBias,
+  resolveBaselineOptions,
+  rowMeans,
+  type BaselineOptions,
+  type ResolvedBaselineOptions,
+} from './common.js';
+import { stateF32 } from './common.js';
+import {
+  SIMILARITIES,
+  SimilarityScratch,
+  similarityMatrix,
+  similarityRow,
+  type SimilarityName,
+  type SimilarityParams,
+} from './similarities.js';
+
+/** Surprise's `sim_options`. */
+export interface SimOptions {
+  /** `'msd'` (default), `'cosine'`, `'pearson'` or `'pearson_baseline'`. */
+  name?: SimilarityName;
+  /** Similarities between users (default true) or between items. */
+  userBased?: boolean;
+  /** Pairs with fewer common ratings get similarity 0. Default 1. */
+  minSupport?: number;
+  /** pearson_baseline shrinkage. Default 100. */
+  shrinkage?: number;
+}
+
+export interface KNNConfig {
+  /** The most neighbours used. Default 40. */
+  k?: number;
+  /** The fewest neighbours needed (see each class for what happens with fewer). Default 1. */
+  minK?: number;
+  sim?: SimOptions;
+  /** Baseline estimation for KNNBaseline and pearson_baseline (Surprise's `bsl_options`). */
+  bsl?: BaselineOptions;
+}
+
+type Mode = 'basic' | 'means' | 'zscore' | 'baseline';
+
+/** Entries larger than this make the dense similarity matrix impractical (4 bytes each). */
+const MAX_SIM_ENTRIES = 2 ** 28;
+
+abstract class KNNBase extends Recommender implements FoldIn {
+  protected abstract readonly mode: Mode;
+  readonly k: number;
+  readonly minK: number;
+  readonly sim: Required<SimOptions>;
+  readonly bsl: ResolvedBaselineOptions;
+  /** `[nX, nX]` similarities, row-major. */
+  private simMatrix: Float32Array = new Float32Array(0);
+  private nX = 0;
+  /** Per x: mean rating, standard deviation (1 when 0), and baseline bias; per y: baseline bias. */
+  private means: Float32Array = new Float32Array(0);
+  private sigmas: Float32Array = new Float32Array(0);
+  private bx: Float32Array = new Float32Array(0);
+  private by: Float32Array = new Float32Array(0);
+  private mu = 0;
+  // Scratch for neighbour selection.
+  private candSim: Float64Array = new Float64Array(0);
+  private candVal: Float64Array = new Float64Array(0);
+  private candX: Int32Array = new Int32Array(0);
+  private heap: Int32Array = new Int32Array(0);
+
+  constructor(config: KNNConfig = {}) {
+    super();
+    const owner = (new.target as unknown as typeof Recommender).className;
+    this.k = checkInt(owner, 'k', config.k ?? 40, 1);
+    this.minK = checkInt(owner, 'minK', config.minK ?? 1, 0);
+    const name = config.sim?.name ?? 'msd';
+    if (!SIMILARITIES.includes(name)) {
+      throw new ValueError(
+        `${owner}: sim.name must be one of ${SIMILARITIES.join(', ')}; got ${describeValue(name)}.`,
+        { field: 'sim.name', value: name },
+      );
+    }
+    this.sim = {
+      name,
+      userBased: config.sim?.userBased ?? true,
+      minSupport: checkInt(owner, 'sim.minSupport', config.sim?.minSupport ?? 1, 0),
+      shrinkage: checkNumber(owner, 'sim.shrinkage', config.sim?.shrinkage ?? 100),
+    };
+    this.bsl = resolveBaselineOptions(owner, config.bsl);
+  }
+
+  getConfig(): ConfigDict {
+    return { k: this.k, minK: this.minK, sim: { ...this.sim }, bsl: baselineConfig(this.bsl) };
+  }
+
+  private views(data: Interactions): { xr: Csr; yr: Csr } {
+    return this.sim.userBased ? { xr: data.byUser(), yr: data.byItem() } : { xr: data.byItem(), yr: data.byUser() };
+  }
+
+  protected fitModel(data: Interactions): void {
+    const { xr, yr } = this.views(data);
+    const nX = xr.numRows;
+    if (nX * nX > MAX_SIM_ENTRIES) {
+      throw new ValueError(
+        `${(this.constructor as typeof Recommender).className}: ${nX} ${this.sim.userBased ? 'users' : 'items'} need a ` +
+          `${nX}×${nX} similarity matrix, too large; use ${this.sim.userBased ? 'item' : 'user'}-based similarities or a factor model.`,
+        { field: 'sim.userBased', value: this.sim.userBased },
+      );
+    }
+    this.emit({ type: 'begin', label: 'fit', steps: nX });
+    this.mu = data.globalMean;
+    const needBaselines = this.mode === 'baseline' || this.sim.name === 'pearson_baseline';
+    if (needBaselines) {
+      const { bu, bi } = computeBaselines(data, this.bsl);
+      this.bx = Float32Array.from(this.sim.userBased ? bu : bi);
+      this.by = Float32Array.from(this.sim.userBased ? bi : bu);
+    } else {
+      this.bx = new Float32Array(0);
+      this.by = new Float32Array(0);
+    }
+    this.simMatrix = similarityMatrix(xr, yr, this.simParams());
+    this.nX = nX;
+    const means = rowMeans(xr);
+    this.means = Float32Array.from(means);
+    const sigmas = new Float32Array(nX);
+    for (let x = 0; x < nX; x++) {
+      const { values } = xr.row(x);
+      let ss = 0;
+      for (const r of values) ss += (r - means[x]!) * (r - means[x]!);
+      const sigma = values.length > 0 ? Math.sqrt(ss / values.length) : 0;
+      sigmas[x] = sigma === 0 ? 1 : sigma;
+    }
+    this.sigmas = sigmas;
+    this.allocScratch(data);
+    this.emit({ type: 'end' });
+  }
+
+  private simParams(): SimilarityParams {
+    return { ...this.sim, mu: this.mu, xBias: this.bx, yBias: this.by };
+  }
+
+  private allocScratch(data: Interactions): void {
+    const { yr, xr } = this.views(data);
+    let longest = 0;
+    for (let y = 0; y < yr.numRows; y++) longest = Math.max(longest, yr.rowLength(y));
+    // Fold-in (item-based) uses the new user's ratings as candidates: up to every item.
+    if (!this.sim.userBased) longest = Math.max(longest, xr.numRows);
+    this.candSim = new Float64Array(longest);
+    this.candVal = new Float64Array(longest);
+    this.candX = new Int32Array(longest);
+    this.heap = new Int32Array(this.k);
+  }
+
+  /**
+   * Keeps the (at most) `k` candidates with the highest positive similarity among
+   * `candX/candSim/candVal[0..n)`; returns how many, their positions in `this.heap`. Ties keep the
+   * earlier candidate (as `heapq.nlargest`).
+   */
+  private selectNeighbours(n: number): number {
+    const { candSim, heap, k } = this;
+    // "a is worse than b": lower similarity, or equal and later.
+    const worse = (a: number, b: number): boolean => candSim[a]! < candSim[b]! || (candSim[a] === candSim[b] && a > b);
+    let size = 0;
+    for (let c = 0; c < n; c++) {
+      if (!(candSim[c]! > 0)) continue;
+      if (size < k) {
+        let pos = size++;
+        heap[pos] = c;
+        while (pos > 0) {
+          const parent = (pos - 1) >> 1;
+          if (!worse(heap[pos]!, heap[parent]!)) break;
+          const t = heap[pos]!;
+          heap[pos] = heap[parent]!;
+          heap[parent] = t;
+          pos = parent;
+        }
+      } else if (worse(heap[0]!, c)) {
+        heap[0] = c;
+        let pos = 0;
+        for (;;) {
+          const l = 2 * pos + 1;
+          const r = l + 1;
+          let m = pos;
+          if (l < size && worse(heap[l]!, heap[m]!)) m = l;
+          if (r < size && worse(heap[r]!, heap[m]!)) m = r;
+          if (m === pos) break;
+          const t = heap[pos]!;
+          heap[pos] = heap[m]!;
+          heap[m] = t;
+          pos = m;
+        }
+      }
+    }
+    return size;
+  }
+
+  /**
+   * The estimate from `n` gathered candidates, given the target x's mean, sigma and baseline
+   * (`mu + bx + by`) and the column's bias `byY`. NaN when KNNBasic has fewer than minK.
+   */
+  private aggregate(n: number, xMean: number, xSigma: number, xBase: number, byY: number): number {
+    const size = this.selectNeighbours(n);
+    const { candSim, candVal, candX, heap, means, sigmas, bx, mode } = this;
+    let sumSim = 0;
+    let sumRatings = 0;
+    for (let h = 0; h < size; h++) {
+      const c = heap[h]!;
+      const s = candSim[c]!;
+      const r = candVal[c]!;
+      const nb = candX[c]!;
+      sumSim += s;
+      if (mode === 'basic') sumRatings += s * r;
+      else if (mode === 'means') sumRatings += s * (r - means[nb]!);
+      else if (mode === 'zscore') sumRatings += (s * (r - means[nb]!)) / sigmas[nb]!;
+      else sumRatings += s * (r - (this.mu + bx[nb]! + byY));
+    }
+    if (mode === 'basic') return size < this.minK ? Number.NaN : sumRatings / sumSim;
+    if (size < this.minK) sumRatings = 0;
+    const ratio = sumSim === 0 ? 0 : sumRatings / sumSim;
+    if (mode === 'means') return xMean + ratio;
+    if (mode === 'zscore') return xMean + ratio * xSigma;
+    return xBase + ratio;
+  }
+
+  protected estimate(u: number, i: number): number {
+    const data = this.data();
+    const userBased = this.sim.userBased;
+    const x = userBased ? u : i;
+    const y = userBased ? i : u;
+    const { yr } = this.views(data);
+    const start = yr.indptr[y]!;
+    const end = yr.indptr[y + 1]!;
+    const off = x * this.nX;
+    let n = 0;
+    for (let b = start; b < end; b++) {
+      const x2 = yr.indices[b]!;
+      this.candX[n] = x2;
+      this.candSim[n] = this.simMatrix[off + x2]!;
+      this.candVal[n++] = yr.values[b]!;
+    }
+    const hasBsl = this.mode === 'baseline';
+    const byY = hasBsl ? this.by[y]! : 0;
+    const base = hasBsl ? this.mu + this.bx[x]! + byY : 0;
+    return this.aggregate(n, this.means[x]!, this.sigmas[x]!, base, byY);
+  }
+
+  protected override fallback(u: number | undefined, i: number | undefined): number {
+    if (this.mode !== 'baseline') return this.data().globalMean;
+    const [bu, bi] = this.sim.userBased ? [this.bx, this.by] : [this.by, this.bx];
+    return this.mu + (u === undefined ? 0 : bu[u]!) + (i === undefined ? 0 : bi[i]!);
+  }
+
+  protected override itemSimilarities(i: number, out: Float32Array): void {
+    if (this.sim.userBased) {
+      const name = (this.constructor as typeof Recommender).className;
+      throw new ValueError(
+        `${name} is user-based, so it has no item similarities; fit it with sim: { userBased: false } for similarItems.`,
+        { field: 'sim.userBased', value: true },
+      );
+    }
+    out.set(this.simMatrix.subarray(i * this.nX, (i + 1) * this.nX));
+  }
+
+  /**
+   * Folds in a new user. User-based: the new user's similarities to every training user are
+   * computed from the given ratings (the same measure), then neighbours are picked as for a
+   * trained user. Item-based: the given ratings are the neighbours' ratings. Means, deviations and
+   * (for baselines) the user bias `Σ (r - mu - bi) / (regU + n)` come from the given ratings.
+   */
+  foldIn(ratings: readonly FoldInRating[], options: FoldInOptions = {}): FoldedUser {
+    const data = this.data();
+    const owner = (this.constructor as typeof Recommender).className;
+    const input = prepareFoldIn(data, ratings, owner);
+    const n = input.items.length;
+    let mean = 0;
+    for (const r of input.ratings) mean += r;
+    mean = n > 0 ? mean / n : data.globalMean;
+    let ss = 0;
+    for (const r of input.ratings) ss += (r - mean) * (r - mean);
+    const sigma = n > 0 && ss > 0 ? Math.sqrt(ss / n) : 1;
+    const hasBsl = this.bx.length > 0;
+    const biasArray = this.sim.userBased ? this.by : this.bx;
+    const lambda = this.bsl.method === 'als' ? this.bsl.regU : this.bsl.reg * n;
+    const bu = hasBsl && n > 0 ? foldInUserBias(input.items, input.ratings, this.mu, biasArray, lambda) : 0;
+    let score: (i: number) => number;
+    if (this.sim.userBased) {
+      const sims = new Float32Array(this.nX);
+      similarityRow(
+        input.items,
+        input.ratings,
+        bu,
+        data.byItem(),
+        this.simParams(),
+        new SimilarityScratch(this.nX),
+        sims,
+        0,
+      );
+      const yr = data.byItem();
+      score = (i) => {
+        let c = 0;
+        for (let b = yr.indptr[i]!; b < yr.indptr[i + 1]!; b++) {
+          const x2 = yr.indices[b]!;
+          this.candX[c] = x2;
+          this.candSim[c] = sims[x2]!;
+          this.candVal[c++] = yr.values[b]!;
+        }
+        const byY = hasBsl ? this.by[i]! : 0;
+        return this.aggregate(c, mean, sigma, this.mu + bu + byY, byY);
+      };
+    } else {
+      score = (i) => {
+        const off = i * this.nX;
+        for (let c = 0; c < n; c++) {
+          const j = input.items[c]!;
+          this.candX[c] = j;
+          this.candSim[c] = this.simMatrix[off + j]!;
+          this.candVal[c] = input.ratings[c]!;
+        }
+        const bxI = hasBsl ? this.bx[i]! : 0;
+        return this.aggregate(n, this.means[i]!, this.sigmas[i]!, this.mu + bxI + bu, bu);
+      };
+    }
+    const fallback = this.mode === 'baseline' ? this.mu + bu : data.globalMean;
+    return new FoldedUser(data, options.user ?? 'folded-in user', input, score, fallback);
+  }
+
+  protected getState(): RecommenderState {
+    return {
+      json: { mu: this.mu, nX: this.nX },
+      arrays: { sim: this.simMatrix, means: this.means, sigmas: this.sigmas, bx: this.bx, by: this.by },
+    };
+  }
+
+  protected setState(state: RecommenderState): void {
+    this.mu = state.json.mu as number;
+    this.nX = state.json.nX as number;
+    this.simMatrix = stateF32(state, 'sim');
+    this.means = stateF32(state, 'means');
+    this.sigmas = stateF32(state, 'sigmas');
+    this.bx = stateF32(state, 'bx');
+    this.by = stateF32(state, 'by');
+    this.allocScratch(this.data());
+  }
+}
+
+/** `r̂ = Σ sim·r / Σ sim` over the k nearest neighbours; impossible with fewer than `minK`. */
+export class KNNBasic extends KNNBase {
+  static override className = 'KNNBasic';
+  protected readonly mode = 'basic';
+}
+
+/** `r̂ = mean(x) + Σ sim·(r - mean(nb)) / Σ sim`; the mean alone with fewer than `minK`. */
+export class KNNWithMeans extends KNNBase {
+  static override className = 'KNNWithMeans';
+  protected readonly mode = 'means';
+}
+
+/** `r̂ = mean(x) + sigma(x) · Σ sim·(r - mean(nb))/sigma(nb) / Σ sim`; the mean alone with fewer than `minK`. */
+export class KNNWithZScore extends KNNBase {
+  static override className = 'KNNWithZScore';
+  protected readonly mode = 'zscore';
+}
+
+/** `r̂ = b(u,i) + Σ sim·(r - b(nb)) / Σ sim` with baselines `b = mu + bu + bi`; the baseline alone with fewer than `minK`. */
+export class KNNBaseline extends KNNBase {
+  static override className = 'KNNBaseline';
+  protected readonly mode = 'baseline';
+}
+
+registerRecommender(KNNBasic);
+registerRecommender(KNNWithMeans);
+registerRecommender(KNNWithZScore);
+registerRecommender(KNNBaseline);

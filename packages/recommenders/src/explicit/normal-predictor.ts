@@ -1,0 +1,58 @@
+/**
+ * NormalPredictor (Surprise): a random rating drawn from `N(mu, sigma²)`, with `mu` and `sigma`
+ * the maximum-likelihood mean and standard deviation of the training ratings. The baseline any
+ * model must beat; draws come from a seeded generator (saved with the model).
+ */
+import { createRng, registerRecommender, type ConfigDict, type Rng, type RngState } from '@plasticity/core';
+import type { Interactions } from '../interactions.js';
+import { Recommender, type RecommenderState } from '../recommender.js';
+import { checkInt } from './common.js';
+
+export interface NormalPredictorConfig {
+  /** Seed of the draws. Default 0. */
+  seed?: number;
+}
+
+export class NormalPredictor extends Recommender {
+  static override className = 'NormalPredictor';
+  readonly seed: number;
+  private rng: Rng;
+  /** The training mean and (population) standard deviation. */
+  mu = 0;
+  sigma = 0;
+
+  constructor(config: NormalPredictorConfig = {}) {
+    super();
+    this.seed = checkInt('NormalPredictor', 'seed', config.seed ?? 0, 0);
+    this.rng = createRng(this.seed);
+  }
+
+  getConfig(): ConfigDict {
+    return { seed: this.seed };
+  }
+
+  protected fitModel(data: Interactions): void {
+    const mu = data.globalMean;
+    let ss = 0;
+    for (const r of data.values) ss += (r - mu) * (r - mu);
+    this.mu = mu;
+    this.sigma = Math.sqrt(ss / data.size);
+    this.rng = createRng(this.seed);
+  }
+
+  protected estimate(): number {
+    return this.rng.normal(this.mu, this.sigma);
+  }
+
+  protected getState(): RecommenderState {
+    return { json: { mu: this.mu, sigma: this.sigma, rng: { ...this.rng.getState() } }, arrays: {} };
+  }
+
+  protected setState(state: RecommenderState): void {
+    this.mu = state.json.mu as number;
+    this.sigma = state.json.sigma as number;
+    this.rng.setState(state.json.rng as unknown as RngState);
+  }
+}
+
+registerRecommender(NormalPredictor);
