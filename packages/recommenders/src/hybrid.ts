@@ -88,7 +88,7 @@ export class Blend extends Recommender {
     };
   }
 
-  /** Items nobody has used yet are scored too (from their features or text). */
+  /** The components decide how they score items nobody has used yet (each masks its own). */
   protected override get scoresItemsWithoutInteractions(): boolean {
     return true;
   }

@@ -91,7 +91,7 @@ async function bench(name: string, make: () => Recommender): Promise<Recommender
     'fit s': (fitMs / 1000).toFixed(2),
     'eval s': (evalMs / 1000).toFixed(2),
   };
-  console.log(`  ${name}: done`);
+  console.log(`  ${name}: ${JSON.stringify(rows[name])}`);
   return model;
 }
 
