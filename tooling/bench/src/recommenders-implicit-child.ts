@@ -104,6 +104,9 @@ const als = want('ALS')
       () => new ALS({ factors: 64, iterations: 15, alpha: 10, regularization: 0.1 }),
     )
   : undefined;
+if (want('TwoTower')) {
+  await bench('TwoTower d=32 ep=4', () => new TwoTower({ dim: 32, epochs: 4, batchSize: 512, temperature: 0.1 }));
+}
 if (want('BPR'))
   await bench('BPR f=64 ep=40', () => new BPR({ factors: 64, epochs: 40, learningRate: 0.05, regularization: 0.002 }));
 if (want('ItemItem')) {
@@ -123,12 +126,9 @@ if (want('EASE')) {
 }
 if (want('NeuMF')) {
   await bench(
-    'NeuMF f=16 ep=4',
-    () => new NeuMF({ factors: 16, layers: [32, 16], epochs: 4, negatives: 3, batchSize: 1024 }),
+    'NeuMF f=16 ep=2',
+    () => new NeuMF({ factors: 16, layers: [32, 16], epochs: 2, negatives: 3, batchSize: 1024 }),
   );
-}
-if (want('TwoTower')) {
-  await bench('TwoTower d=32 ep=8', () => new TwoTower({ dim: 32, epochs: 8, batchSize: 512, temperature: 0.1 }));
 }
 console.table(rows);
 if (easeArrays !== undefined)
