@@ -32,6 +32,44 @@ export {
 } from './recommender.js';
 export { Popularity, type PopularityConfig } from './popularity.js';
 export { topK } from './topk.js';
+export { ALS, type ALSConfig } from './als.js';
+export type { ScoringEngine } from './internal/factor-model.js';
+export {
+  aucOfScores,
+  averagePrecisionAtK,
+  catalogueCoverage,
+  evaluateRanking,
+  hitRateAtK,
+  ndcgAtK,
+  precisionAtK,
+  rankingMetric,
+  recallAtK,
+  reciprocalRankAtK,
+  type RankingMetricName,
+  type RankingOptions,
+  type RankingReport,
+} from './metrics/ranking.js';
+export { BPR, type BPRConfig } from './bpr.js';
+export { EASE, type EASEConfig } from './ease.js';
+export { ItemItem, type ItemItemConfig, type ItemSimilarity } from './item-item.js';
+export { NeuMF, TwoTower, type NeuMFConfig, type TwoTowerConfig } from './neural.js';
+export {
+  ContentBased,
+  TfidfVectorizer,
+  type ContentBasedConfig,
+  type ItemText,
+  type SparseVector,
+  type TfidfOptions,
+} from './content.js';
+export {
+  Blend,
+  FeatureFactorization,
+  normalizeScores,
+  type BlendConfig,
+  type FeatureFactorizationConfig,
+  type ItemFeatures,
+  type ScoreNormalization,
+} from './hybrid.js';
 export { FoldedUser, type FoldIn, type FoldInInput, type FoldInOptions, type FoldInRating } from './fold-in.js';
 export { type BaselineOptions } from './explicit/common.js';
 export { type SimilarityName } from './explicit/similarities.js';

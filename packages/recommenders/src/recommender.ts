@@ -77,6 +77,8 @@ export interface RecommenderState {
 
 const FORMAT = 'plasticity-recommender';
 const FORMAT_VERSION = 1;
+/** Users scored together by `recommendBatch`. */
+const BATCH_BLOCK = 256;
 
 /** The base class of every recommender. */
 export abstract class Recommender {
@@ -146,6 +148,16 @@ export abstract class Recommender {
       const s = this.estimate(u, i);
       out[i] = Number.isNaN(s) ? this.fallback(u, i) : s;
     }
+  }
+
+  /**
+   * Writes the scores of every item for each known user index in `users` into `out`
+   * (`[users.length, numItems]`, row-major). The default calls `scoreItems` per user; factor
+   * models override it with one matrix product per block.
+   */
+  protected scoreUserBlock(users: Int32Array, out: Float32Array): void {
+    const n = this.data().numItems;
+    for (let b = 0; b < users.length; b++) this.scoreItems(users[b]!, out.subarray(b * n, (b + 1) * n));
   }
 
   /**
@@ -225,7 +237,17 @@ export abstract class Recommender {
   /** The training index of `item`, or undefined when unknown or without training interactions. */
   protected knownItem(data: Interactions, item: Id): number | undefined {
     const i = data.itemIndex(item);
+    if (i !== undefined && this.scoresItemsWithoutInteractions) return i;
     return i === undefined || data.byItem().rowLength(i) === 0 ? undefined : i;
+  }
+
+  /**
+   * Whether the model can score catalogue items that have no training interactions (content and
+   * feature models can: that is their point). When false (default), such items score as unknown
+   * items (the fallback).
+   */
+  protected get scoresItemsWithoutInteractions(): boolean {
+    return false;
   }
 
   /** Predictions for many (user, item) pairs. */
@@ -240,10 +262,15 @@ export abstract class Recommender {
     const u = this.knownUser(data, user);
     if (u === undefined) for (let i = 0; i < out.length; i++) out[i] = this.fallback(undefined, i);
     else this.scoreItems(u, out);
-    // Items without training interactions score as unknown items.
+    this.maskItemsWithoutInteractions(data, u, out);
+    return out;
+  }
+
+  /** Items without training interactions score as unknown items, unless the model can score them. */
+  private maskItemsWithoutInteractions(data: Interactions, u: number | undefined, out: Float32Array): void {
+    if (this.scoresItemsWithoutInteractions) return;
     const byItem = data.byItem();
     for (let i = 0; i < out.length; i++) if (byItem.rowLength(i) === 0) out[i] = this.fallback(u, undefined);
-    return out;
   }
 
   /**
@@ -258,10 +285,38 @@ export abstract class Recommender {
     return topK(scores, k, banned).map(([i, score]) => ({ item: data.itemIds.id(i), score }));
   }
 
-  /** `recommend` for each of `users`. */
+  /**
+   * `recommend` for each of `users`, with the same results. Known users are scored in blocks
+   * through {@link Recommender.scoreUserBlock}, which factor models implement as one matrix product
+   * per block.
+   */
   recommendBatch(users: Iterable<Id>, k: number, options: RecommendOptions = {}): Recommendation[][] {
     checkK(k);
-    return Array.from(users, (user) => this.recommend(user, k, options));
+    const data = this.data();
+    const list = Array.from(users);
+    const out: Recommendation[][] = new Array<Recommendation[]>(list.length);
+    const known: number[] = [];
+    list.forEach((user, at) => {
+      if (this.knownUser(data, user) === undefined) out[at] = this.recommend(user, k, options);
+      else known.push(at);
+    });
+    const n = data.numItems;
+    const block = Math.max(1, Math.min(BATCH_BLOCK, known.length));
+    const scores = new Float32Array(block * n);
+    for (let start = 0; start < known.length; start += block) {
+      const ats = known.slice(start, start + block);
+      const us = Int32Array.from(ats, (at) => this.knownUser(data, list[at]!)!);
+      this.scoreUserBlock(us, scores.subarray(0, us.length * n));
+      ats.forEach((at, b) => {
+        this.maskItemsWithoutInteractions(data, us[b], scores.subarray(b * n, (b + 1) * n));
+        const banned = this.bannedItems(data, us[b], options);
+        out[at] = topK(scores.subarray(b * n, (b + 1) * n), k, banned).map(([i, score]) => ({
+          item: data.itemIds.id(i),
+          score,
+        }));
+      });
+    }
+    return out;
   }
 
   /** The `k` items most similar to `item` (itself excluded). */

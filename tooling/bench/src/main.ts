@@ -5,7 +5,7 @@
  */
 import { SWIFTSHADER_ICD } from '@plasticity/backend-webgpu';
 import { openBrowserSession } from '@plasticity/browser-conformance';
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +16,14 @@ import type { OptimizerRow } from './optimizers-child.js';
 import type { FeatureCacheRow } from './transfer-child.js';
 import { recommendersBench } from './recommenders.js';
 
+// `pnpm bench --only=recommenders-implicit`: only the implicit/neural top-N benchmark (MovieLens,
+// leave-last-out; minutes on 2 cores, so not part of the default run).
+if (process.argv.includes('--only=recommenders-implicit')) {
+  const recs = fileURLToPath(new URL('./recommenders-implicit-child.js', import.meta.url));
+  const result = spawnSync(process.execPath, [recs], { stdio: 'inherit' });
+  process.exit(result.status ?? 1);
+}
+
 // `pnpm bench --only=recommenders` runs only the recommenders rows; `--no-recommenders` skips them.
 if (process.argv.includes('--only=recommenders')) {
   await recommendersBench();
@@ -23,6 +31,7 @@ if (process.argv.includes('--only=recommenders')) {
 }
 
 const run = promisify(execFile);
+
 const child = fileURLToPath(new URL('./matmul-child.js', import.meta.url));
 const optimizersChild = fileURLToPath(new URL('./optimizers-child.js', import.meta.url));
 const layersChild = fileURLToPath(new URL('./layers-child.js', import.meta.url));
@@ -177,3 +186,6 @@ console.log(
   });
 }
 if (!process.argv.includes('--no-recommenders')) await recommendersBench();
+console.log(
+  '\nImplicit/neural top-N on MovieLens (precision@10, NDCG@10, fit and serving times): pnpm bench --only=recommenders-implicit',
+);

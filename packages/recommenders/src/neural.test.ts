@@ -1,0 +1,157 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { memoryIO, registerBackendPlugin, useBackend } from '@plasticity/core';
+import { cpuBackend } from '@plasticity/backend-cpu';
+import { expectNoTensorLeaks } from '@plasticity/test-utils';
+import { Interactions } from './interactions.js';
+import { evaluateRanking } from './metrics/ranking.js';
+import { NeuMF, TwoTower } from './neural.js';
+import { Popularity } from './popularity.js';
+import { Recommender } from './recommender.js';
+import { syntheticGroups } from './testing/synthetic.js';
+
+beforeAll(async () => {
+  registerBackendPlugin(cpuBackend);
+  await useBackend('cpu');
+});
+
+const tiny = Interactions.fromArrays({
+  users: ['a', 'a', 'b', 'b', 'c', 'c', 'd'],
+  items: [1, 2, 2, 3, 3, 4, 1],
+});
+
+/** Weights of a model, read through save (what the artifact holds), in layer order. */
+function weightsOf(model: Recommender): Float32Array[] {
+  const artifacts = model.toArtifacts();
+  const buffer = artifacts.weightData as ArrayBuffer;
+  const out: Float32Array[] = [];
+  let offset = 0;
+  for (const spec of artifacts.weightSpecs!) {
+    const n = spec.shape.reduce((a, b) => a * b, 1);
+    if (spec.name.startsWith('state/w')) out.push(new Float32Array(buffer.slice(offset, offset + n * 4)));
+    offset += n * 4;
+  }
+  return out;
+}
+
+describe('NeuMF', () => {
+  it('predicts σ(GMF ⊕ MLP · w + b) computed by hand from its weights', async () => {
+    const model = await new NeuMF({ factors: 2, layers: [4, 3], epochs: 1, batchSize: 4, negatives: 1 }).fit(tiny);
+    const [gu, gi, mu, mi, w1, b1, wo, bo] = weightsOf(model);
+    const u = tiny.userIndex('b')!;
+    const i = tiny.itemIndex(4)!;
+    const gmf = [0, 1].map((k) => gu![u * 2 + k]! * gi![i * 2 + k]!);
+    const x = [mu![u * 2]!, mu![u * 2 + 1]!, mi![i * 2]!, mi![i * 2 + 1]!];
+    const h = [0, 1, 2].map((c) => Math.max(0, b1![c]! + x.reduce((s, v, r) => s + v * w1![r * 3 + c]!, 0)));
+    const z = bo![0]! + [...gmf, ...h].reduce((s, v, r) => s + v * wo![r]!, 0);
+    expect(model.predict('b', 4).estimate).toBeCloseTo(1 / (1 + Math.exp(-z)), 5);
+    expect(model.scoreAll('b')[i]).toBeCloseTo(1 / (1 + Math.exp(-z)), 5);
+    model.dispose();
+  });
+
+  it(
+    'trains without leaking tensors, loss falls, and beats popularity on latent groups',
+    { timeout: 120_000 },
+    async () => {
+      const { train, test } = syntheticGroups(2, { users: 120, items: 24, perUser: 8 });
+      const losses: number[] = [];
+      const before = tf.memory().numTensors;
+      const model = await new NeuMF({
+        factors: 8,
+        layers: [16, 8],
+        epochs: 8,
+        batchSize: 256,
+        learningRate: 0.02,
+        seed: 1,
+      }).fit(train, { onProgress: (e) => void (e.type === 'epoch' && losses.push(e.metrics['loss']!)) });
+      expect(losses).toHaveLength(8);
+      expect(losses[7]!).toBeLessThan(losses[0]!);
+      const pop = evaluateRanking(await new Popularity().fit(train), train, test, { k: 10, metrics: ['precision'] });
+      const ncf = await expectNoTensorLeaks(() =>
+        evaluateRanking(model, train, test, { k: 10, metrics: ['precision'] }),
+      );
+      expect(ncf.mean['precision']!).toBeGreaterThan(1.2 * pop.mean['precision']!);
+      await expectNoTensorLeaks(() => model.recommendBatch(['u1', 'u2', 'nobody'], 5));
+      await expectNoTensorLeaks(() => model.similarItems('i1', 3));
+      model.dispose();
+      expect(tf.memory().numTensors).toBe(before);
+    },
+  );
+
+  it('save/load gives identical scores; bad settings are rejected', async () => {
+    const model = await new NeuMF({ factors: 2, layers: [4, 2], epochs: 1 }).fit(tiny);
+    await model.save(memoryIO('neumf'));
+    const loaded = await Recommender.load<NeuMF>(memoryIO('neumf'));
+    expect(loaded.scoreAll('a')).toEqual(model.scoreAll('a'));
+    model.dispose();
+    loaded.dispose();
+    expect(() => new NeuMF({ layers: [] })).toThrow(/layers must be a non-empty list/);
+    expect(() => new NeuMF({ negatives: 0 })).toThrow(/negatives must be a positive integer/);
+    const bad = Interactions.fromArrays({ users: [1], items: [1], values: [-1] });
+    await expect(new NeuMF().fit(bad)).rejects.toThrow(/non-negative implicit weights/);
+  });
+});
+
+describe('TwoTower', () => {
+  it('in-batch loss is softmax cross-entropy over the batch with same-item rows masked (by hand)', async () => {
+    const model = await new TwoTower({ dim: 3, epochs: 1, temperature: 0.5 }).fit(tiny);
+    const [ue, ie] = weightsOf(model);
+    const unit = (m: Float32Array, r: number): number[] => {
+      const v = [0, 1, 2].map((k) => m[r * 3 + k]!);
+      const n = Math.hypot(...v);
+      return v.map((x) => x / n);
+    };
+    // Batch: users a, b, c with items 1, 2, 1 (rows 0 and 2 share item 1: not negatives of each other).
+    const us = ['a', 'b', 'c'].map((u) => tiny.userIndex(u)!);
+    const is = [1, 2, 1].map((i) => tiny.itemIndex(i)!);
+    let want = 0;
+    for (let r = 0; r < 3; r++) {
+      const logits = is.map((i, c) => {
+        if (c !== r && i === is[r]) return -Infinity;
+        return unit(ue!, us[r]!).reduce((s, v, k) => s + v * unit(ie!, i)[k]!, 0) / 0.5;
+      });
+      const lse = Math.log(logits.reduce((s, l) => s + Math.exp(l), 0));
+      want += (lse - logits[r]!) / 3;
+    }
+    const loss = model.inBatchLoss(tf.tensor1d(us, 'int32'), tf.tensor1d(is, 'int32'));
+    expect(loss.dataSync()[0]).toBeCloseTo(want, 5);
+    tf.dispose(loss);
+    // Scores are cosine / nothing else: predict = unit(u)·unit(i).
+    const dotted = unit(ue!, us[0]!).reduce((s, v, k) => s + v * unit(ie!, tiny.itemIndex(3)!)[k]!, 0);
+    expect(model.predict('a', 3).estimate).toBeCloseTo(dotted, 5);
+    model.dispose();
+  });
+
+  it(
+    'trains without leaks, batch scoring equals per-user scoring, beats popularity; save/load round-trips',
+    { timeout: 120_000 },
+    async () => {
+      const { train, test } = syntheticGroups(4, { users: 120, items: 24, perUser: 8 });
+      const before = tf.memory().numTensors;
+      const model = await new TwoTower({
+        dim: 8,
+        hidden: [16, 16],
+        epochs: 15,
+        batchSize: 64,
+        learningRate: 0.02,
+        seed: 3,
+      }).fit(train);
+      const users = ['u0', 'u1', 'u2', 'u3', 'stranger'];
+      const batch = await expectNoTensorLeaks(() => model.recommendBatch(users, 4));
+      expect(batch).toEqual(users.map((u) => model.recommend(u, 4)));
+      const pop = evaluateRanking(await new Popularity().fit(train), train, test, { k: 10, metrics: ['precision'] });
+      const tt = await expectNoTensorLeaks(() =>
+        evaluateRanking(model, train, test, { k: 10, metrics: ['precision'] }),
+      );
+      expect(tt.mean['precision']!).toBeGreaterThan(1.2 * pop.mean['precision']!);
+      await model.save(memoryIO('two-tower'));
+      const loaded = await Recommender.load<TwoTower>(memoryIO('two-tower'));
+      expect(loaded.scoreAll('u5')).toEqual(model.scoreAll('u5'));
+      expect(loaded.similarItems('i3', 3)).toEqual(model.similarItems('i3', 3));
+      loaded.dispose();
+      model.dispose();
+      expect(tf.memory().numTensors).toBe(before);
+      expect(() => new TwoTower({ temperature: 0 })).toThrow(/temperature must be a positive number/);
+    },
+  );
+});
