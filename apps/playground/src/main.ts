@@ -171,7 +171,15 @@ async function run(): Promise<void> {
   }
   setStatus('selecting', 'selecting a backend');
   const requested = backendSelect.value as BackendOption;
-  const outcome = await selectBackend(requested);
+  let outcome: Awaited<ReturnType<typeof selectBackend>>;
+  try {
+    outcome = await selectBackend(requested);
+  } catch (error) {
+    console.error(error);
+    showMessage(out.backendError, error instanceof Error ? error.message : String(error));
+    setStatus('error', 'backend selection failed');
+    return;
+  }
   showSkipped(outcome.skipped);
   if (!outcome.ok) {
     out.chosen.dataset['backend'] = '';

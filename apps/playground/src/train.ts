@@ -169,7 +169,8 @@ class LiveCallback extends Callback {
     this.epochsDone = epoch + 1;
     let probabilities: Float32Array = new Float32Array(0);
     if (this.grid !== undefined) {
-      const p = this.model!.predict(this.grid) as tf.Tensor;
+      // One pass over the whole grid: predict's default batches of 32 would cost ~50 passes.
+      const p = this.model!.predict(this.grid, { batchSize: this.grid.shape[0] }) as tf.Tensor;
       probabilities = (await p.data()) as Float32Array;
       p.dispose();
     }
