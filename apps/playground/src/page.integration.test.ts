@@ -185,91 +185,107 @@ async function expectTrained(shown: Shown, backend: string, errors: string[]): P
   expect(Math.abs(shown.finalLoss - cpuFinalLoss)).toBeLessThan(1e-3 * cpuFinalLoss + 1e-5);
 }
 
-describe('the playground page in headless Chromium', () => {
-  for (const backend of ['wasm', 'webgl', 'webgpu'] as const) {
-    it(`trains on ${backend} when it is picked, and shows it`, async () => {
-      const { page, errors } = await openPage(backend === 'webgpu' ? webgpuBrowser : plainBrowser);
-      try {
-        await startTraining(page, backend);
-        const shown = await finished(page);
-        if (backend === 'webgpu' && shown.backendError !== '') {
-          // This Chromium offers no WebGPU adapter even with the flag: the page must say so.
-          expect(shown.state).toBe('error');
-          expect(shown.backendError).toMatch(/^webgpu cannot run here: webgpu: .*(navigator\.gpu|adapter)/);
-          return;
-        }
-        expect(shown.why).toBe(`${backend}: selected by hand.`);
-        expect(shown.skipped).toEqual([]);
-        await expectTrained(shown, backend, errors);
-        const shares = await boundaryShares(page);
-        expect(shares.blue).toBeGreaterThan(0.15);
-        expect(shares.orange).toBeGreaterThan(0.15);
-      } finally {
-        await page.close();
-      }
-    }, 180_000);
-  }
+/** Checks a run picked by name: the page says so, skipped nothing, trained and drew a boundary. */
+async function expectTrainedByName(page: Page, backend: string, errors: string[]): Promise<void> {
+  const shown = await finished(page);
+  expect(shown.why).toBe(`${backend}: selected by hand.`);
+  expect(shown.skipped).toEqual([]);
+  await expectTrained(shown, backend, errors);
+  const shares = await boundaryShares(page);
+  expect(shares.blue).toBeGreaterThan(0.15);
+  expect(shares.orange).toBeGreaterThan(0.15);
+}
 
-  it('auto skips webgpu where Chromium has no adapter, says why, and runs on webgl', async () => {
-    const { page, errors } = await openPage(plainBrowser);
+describe('the playground in Chromium with WebGPU enabled', () => {
+  it('trains on webgpu when it is picked, and shows it', async () => {
+    const { page, errors } = await openPage(webgpuBrowser);
     try {
-      await startTraining(page, 'auto', 1);
+      await startTraining(page, 'webgpu');
       const shown = await finished(page);
-      expect(errors).toEqual([]);
-      expect(shown.state).toBe('done');
-      expect(shown.chosen).toBe('webgl');
-      expect(shown.skipped).toHaveLength(1);
-      expect(shown.skipped[0]!.backend).toBe('webgpu');
-      expect(shown.skipped[0]!.text).toMatch(/^webgpu: navigator\.gpu\.requestAdapter\(\) returned null/);
-      expect(shown.skipped[0]!.text).toContain(WEBGPU_FLAG);
-      expect(shown.why).toBe(
-        'webgl: chosen by auto, the highest-priority backend that works here (1 of higher priority skipped: webgpu).',
-      );
-      // The registered list shows the order auto tried.
-      const order = await page.$$eval('#registered li', (items) => items.map((li) => li.getAttribute('data-backend')));
-      expect(order).toEqual(['webgpu', 'webgl', 'wasm', 'cpu']);
+      if (shown.backendError !== '') {
+        // This Chromium offers no WebGPU adapter even with the flag: the page must say why.
+        expect(shown.state).toBe('error');
+        expect(shown.backendError).toMatch(/^webgpu cannot run here: webgpu: .*(navigator\.gpu|adapter)/);
+        return;
+      }
+      await expectTrainedByName(page, 'webgpu', errors);
     } finally {
       await page.close();
     }
+  }, 180_000);
+});
+
+// One page for the runs below, as a user switching backends in the menu: each backend starts
+// once (WebGL compiles its shaders once), and every switch goes through useBackend again.
+describe('the playground in Chromium without WebGPU', () => {
+  let page: Page;
+  let errors: string[];
+
+  beforeAll(async () => {
+    ({ page, errors } = await openPage(plainBrowser));
+  }, 120_000);
+
+  afterAll(async () => {
+    await page?.close();
+  });
+
+  it('trains on wasm when it is picked, and shows it', async () => {
+    await startTraining(page, 'wasm');
+    await expectTrainedByName(page, 'wasm', errors);
+  }, 180_000);
+
+  it('trains on webgl when it is picked, and shows it', async () => {
+    await startTraining(page, 'webgl');
+    await expectTrainedByName(page, 'webgl', errors);
+  }, 180_000);
+
+  it('auto skips webgpu where Chromium has no adapter, says why, and runs on webgl', async () => {
+    await startTraining(page, 'auto', 1);
+    const shown = await finished(page);
+    expect(errors).toEqual([]);
+    expect(shown.state).toBe('done');
+    expect(shown.chosen).toBe('webgl');
+    expect(shown.skipped).toHaveLength(1);
+    expect(shown.skipped[0]!.backend).toBe('webgpu');
+    expect(shown.skipped[0]!.text).toMatch(/^webgpu: navigator\.gpu\.requestAdapter\(\) returned null/);
+    expect(shown.skipped[0]!.text).toContain(WEBGPU_FLAG);
+    expect(shown.why).toBe(
+      'webgl: chosen by auto, the highest-priority backend that works here (1 of higher priority skipped: webgpu).',
+    );
+    // The registered list shows the order auto tried.
+    const order = await page.$$eval('#registered li', (items) => items.map((li) => li.getAttribute('data-backend')));
+    expect(order).toEqual(['webgpu', 'webgl', 'wasm', 'cpu']);
   }, 180_000);
 
   it('refuses webgpu by name where there is no adapter, with the reason, instead of falling back', async () => {
-    const { page, errors } = await openPage(plainBrowser);
-    try {
-      await startTraining(page, 'webgpu', 1);
-      const shown = await finished(page);
-      expect(errors).toEqual([]);
-      expect(shown.state).toBe('error');
-      expect(shown.chosen).toBe('');
-      expect(shown.backendError).toMatch(
-        /^webgpu cannot run here: webgpu: navigator\.gpu\.requestAdapter\(\) returned null: .*--enable-unsafe-webgpu/,
-      );
-      expect(shown.skipped.map((s) => s.backend)).toEqual(['webgpu']);
-    } finally {
-      await page.close();
-    }
+    await startTraining(page, 'webgpu', 1);
+    const shown = await finished(page);
+    expect(errors).toEqual([]);
+    expect(shown.state).toBe('error');
+    expect(shown.chosen).toBe('');
+    expect(shown.backendError).toMatch(
+      /^webgpu cannot run here: webgpu: navigator\.gpu\.requestAdapter\(\) returned null: .*--enable-unsafe-webgpu/,
+    );
+    expect(shown.skipped.map((s) => s.backend)).toEqual(['webgpu']);
+    expect(await page.isEnabled('#train')).toBe(true);
   }, 180_000);
 
   it('Stop ends a long run after the current batch and keeps what was learned', async () => {
-    const { page, errors } = await openPage(plainBrowser);
-    try {
-      await startTraining(page, 'wasm', 10_000);
-      await page.waitForSelector('#status[data-state="training"]');
-      await page.waitForFunction(() => Number(document.getElementById('epoch')!.dataset['value']) >= 2, undefined, {
-        timeout: 60_000,
-      });
-      await page.click('#stop');
-      const shown = await finished(page);
-      expect(errors).toEqual([]);
-      expect(shown.state).toBe('stopped');
-      expect(shown.epoch).toBeGreaterThanOrEqual(2);
-      expect(shown.epoch).toBeLessThan(10_000);
-      expect(await page.textContent('#status')).toBe(`stopped after ${shown.epoch} epochs`);
-      expect(shown.finalLoss).toBeLessThan(shown.initialLoss);
-      expect(await page.isEnabled('#train')).toBe(true);
-      expect(await page.isDisabled('#stop')).toBe(true);
-    } finally {
-      await page.close();
-    }
+    await startTraining(page, 'wasm', 10_000);
+    await page.waitForSelector('#status[data-state="training"]');
+    await page.waitForFunction(() => Number(document.getElementById('epoch')!.dataset['value']) >= 2, undefined, {
+      timeout: 60_000,
+    });
+    await page.click('#stop');
+    const shown = await finished(page);
+    expect(errors).toEqual([]);
+    expect(shown.state).toBe('stopped');
+    expect(shown.chosen).toBe('wasm');
+    expect(shown.epoch).toBeGreaterThanOrEqual(2);
+    expect(shown.epoch).toBeLessThan(10_000);
+    expect(await page.textContent('#status')).toBe(`stopped after ${shown.epoch} epochs`);
+    expect(shown.finalLoss).toBeLessThan(shown.initialLoss);
+    expect(await page.isEnabled('#train')).toBe(true);
+    expect(await page.isDisabled('#stop')).toBe(true);
   }, 180_000);
 });
