@@ -91,7 +91,7 @@ export const wasmBackend: BackendPlugin<WasmBackendOptions> = {
       );
     }
     if (threads > 1 && isNode) {
-      const { installThreadedFactory } = await import('./node-threads.js');
+      const { installThreadedFactory } = await import('#node-threads');
       installThreadedFactory(threads, wasm.setThreadsCount);
     } else {
       wasm.setThreadsCount(threads);

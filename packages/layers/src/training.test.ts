@@ -136,6 +136,38 @@ describe('fit', () => {
       model.trainOnBatch(x, y);
     });
   });
+
+  it('fit and evaluate read results back asynchronously, never with dataSync', async () => {
+    // A synchronous read stalls WebGL/WebGPU pages, and on WebGPU in headless Chromium
+    // (SwiftShader) it returns zeros. The optimizer's own NaN check reads synchronously, so it is off.
+    const { x, y } = linearData(64, 5);
+    const model = new Sequential({ layers: [new Dense({ units: 1, inputShape: [3] })] });
+    model.compile({ optimizer: new Adam({ learningRate: 0.1, nonFinite: 'ignore' }), loss: 'mse', metrics: ['mae'] });
+    const dataSync = tf.Tensor.prototype.dataSync;
+    let syncReads = 0;
+    tf.Tensor.prototype.dataSync = function (this: tf.Tensor) {
+      syncReads += 1;
+      return dataSync.call(this);
+    } as typeof dataSync;
+    try {
+      const history = await model.fit(x, y, { epochs: 2, batchSize: 16, validationSplit: 0.25 });
+      const logs = await model.evaluate(x, y);
+      expect(syncReads).toBe(0);
+      // The values are still the real ones: evaluate's loss is the MSE computed here by hand.
+      const predicted = model.predict(x) as tf.Tensor;
+      const preds = (await predicted.data()) as Float32Array;
+      predicted.dispose();
+      const targets = (await y.data()) as Float32Array;
+      const mse = preds.reduce((s, p, i) => s + (p - targets[i]!) ** 2, 0) / preds.length;
+      expect(logs['loss']).toBeCloseTo(mse, 5);
+      expect(history.history['loss']).toHaveLength(2);
+      model.trainOnBatch(x, y); // the synchronous API still reads synchronously
+      expect(syncReads).toBeGreaterThan(0);
+    } finally {
+      tf.Tensor.prototype.dataSync = dataSync;
+      tf.dispose([x, y]);
+    }
+  });
 });
 
 describe('callbacks', () => {

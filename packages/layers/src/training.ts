@@ -178,10 +178,11 @@ export function orderTensors(model: Model, data: TensorData, which: 'inputs' | '
   return list;
 }
 
-function checkFinite(tensors: tf.Tensor[], what: string): void {
-  const bad = tf.tidy(() =>
-    tensors.map((t) => (t.dtype === 'float32' ? tf.any(tf.logicalNot(tf.isFinite(t))).dataSync()[0] : 0)),
+async function checkFinite(tensors: tf.Tensor[], what: string): Promise<void> {
+  const flags = tf.tidy(() =>
+    tf.stack(tensors.map((t) => (t.dtype === 'float32' ? tf.any(tf.logicalNot(tf.isFinite(t))) : tf.scalar(false)))),
   );
+  const bad = await readBack(flags);
   const i = bad.findIndex((b) => b === 1);
   if (i >= 0) {
     throw new ValueError(`${what} ${i} contains NaN or Infinity; clean the data before training.`, {
@@ -249,8 +250,21 @@ export function computeGradients(
 }
 
 /**
- * One optimizer step on a batch; returns the loss and metric statistics as a flat read-back:
- * `[loss, ...metric statistics]`.
+ * Reads a tensor back and disposes it. `fit` and `evaluate` read asynchronously: on WebGL and
+ * WebGPU a synchronous read stalls the page (and, on WebGPU in Chromium, goes through a canvas
+ * copy that some drivers, e.g. SwiftShader, answer with zeros).
+ */
+async function readBack(t: tf.Tensor): Promise<Float32Array> {
+  try {
+    return Float32Array.from(await t.data());
+  } finally {
+    t.dispose();
+  }
+}
+
+/**
+ * One optimizer step on a batch; returns the loss and metric statistics as one tensor to read
+ * back: `[loss, ...metric statistics]`.
  */
 function step(
   model: Model,
@@ -259,7 +273,7 @@ function step(
   ys: tf.Tensor[],
   sampleWeight: tf.Tensor | undefined,
   train: boolean,
-): Float32Array {
+): tf.Tensor1D {
   // Metric statistics are computed next to the loss: tf.variableGrads disposes every tensor made
   // inside the loss function (the predictions too), so they are kept out of that scope.
   const metricStats = (preds: tf.Tensor[]): tf.Tensor[] => {
@@ -291,9 +305,7 @@ function step(
   });
   kept?.dispose();
   if (train) model.applyConstraints();
-  const values = stats.dataSync() as Float32Array;
-  stats.dispose();
-  return values;
+  return stats as tf.Tensor1D;
 }
 
 export interface FitOptions {
@@ -405,16 +417,16 @@ export async function evaluate(
   let lossSum = 0;
   let count = 0;
   let sizes: number[][] | undefined;
-  const run = (xs: tf.Tensor[], ys: tf.Tensor[], w: tf.Tensor | undefined): void => {
+  const run = async (xs: tf.Tensor[], ys: tf.Tensor[], w: tf.Tensor | undefined): Promise<void> => {
     sizes ??= statSizes(model, state, xs, ys);
     const n = xs[0]!.shape[0]!;
-    const values = step(model, state, xs, ys, w, false);
+    const values = await readBack(step(model, state, xs, ys, w, false));
     lossSum += absorb(state, values, sizes) * n;
     count += n;
   };
   if (isDataset(x)) {
     for await (const batch of iterate(x))
-      run(orderTensors(model, batch.x, 'inputs'), orderTensors(model, batch.y, 'outputs'), batch.sampleWeight);
+      await run(orderTensors(model, batch.x, 'inputs'), orderTensors(model, batch.y, 'outputs'), batch.sampleWeight);
   } else {
     if (y === undefined)
       throw new ValueError('evaluate needs targets y (or a dataset of { x, y } batches).', {
@@ -430,8 +442,11 @@ export async function evaluate(
       const bx = xs.map((t) => tf.slice(t, start, size));
       const by = ys.map((t) => tf.slice(t, start, size));
       const bw = options.sampleWeight === undefined ? undefined : tf.slice(options.sampleWeight, start, size);
-      run(bx, by, bw);
-      tf.dispose([...bx, ...by, ...(bw === undefined ? [] : [bw])]);
+      try {
+        await run(bx, by, bw);
+      } finally {
+        tf.dispose([...bx, ...by, ...(bw === undefined ? [] : [bw])]);
+      }
     }
   }
   return metricLogs(model, state, count === 0 ? 0 : lossSum / count);
@@ -450,8 +465,10 @@ export function trainOnBatch(
   sampleCount([...xs, ...ys], 'trainOnBatch');
   const sizes = statSizes(model, state, xs, ys);
   resetMetrics(state);
-  const loss = absorb(state, step(model, state, xs, ys, options.sampleWeight, true), sizes);
-  return metricLogs(model, state, loss);
+  const stats = step(model, state, xs, ys, options.sampleWeight, true);
+  const values = stats.dataSync() as Float32Array;
+  stats.dispose();
+  return metricLogs(model, state, absorb(state, values, sizes));
 }
 
 /** Trains the model; returns the History callback. */
@@ -493,8 +510,8 @@ export async function fit(
     let ys = orderTensors(model, y, 'outputs');
     const n = sampleCount([...xs, ...ys], 'fit');
     if (options.checkInputs !== false) {
-      checkFinite(xs, 'Input');
-      checkFinite(ys, 'Target');
+      await checkFinite(xs, 'Input');
+      await checkFinite(ys, 'Target');
     }
     let sampleWeight = options.sampleWeight;
     if (options.classWeight !== undefined) {
@@ -579,7 +596,7 @@ export async function fit(
         await list.batchBegin(batch);
         sizes ??= statSizes(model, state, xs, ys);
         const size = xs[0]!.shape[0]!;
-        const loss = absorb(state, step(model, state, xs, ys, w, true), sizes);
+        const loss = absorb(state, await readBack(step(model, state, xs, ys, w, true)), sizes);
         lossSum += loss * size;
         seen += size;
         await list.batchEnd(epoch, batch, metricLogs(model, state, loss));
