@@ -81,7 +81,9 @@ async function modelFor(
   dataset: MovieDataset,
   opts: { algo: string; model?: string },
   io: CliIO,
+  check: (service: MovieService) => void,
 ): Promise<{ service: MovieService; algo: string }> {
+  check(new MovieService(dataset));
   if (opts.model !== undefined) {
     const model = await Recommender.load(fileIO(opts.model));
     const algo = (model.constructor as typeof Recommender).className;
@@ -185,7 +187,7 @@ function buildProgram(io: CliIO): Command {
     .action(async (opts: { user: string; k: string; algo: string; model?: string }) => {
       const k = parseK(opts.k);
       const dataset = await resolveDataset(globals(), io);
-      const { service, algo } = await modelFor(dataset, opts, io);
+      const { service, algo } = await modelFor(dataset, opts, io, (s) => s.user(opts.user));
       printList(io, `Top ${k} for user ${opts.user} (${algo}):`, await service.recommend(opts.user, k, algo));
     });
 
@@ -200,7 +202,7 @@ function buildProgram(io: CliIO): Command {
       const k = parseK(opts.k);
       const dataset = await resolveDataset(globals(), io);
       const movie = findMovie(dataset, opts.item);
-      const { service, algo } = await modelFor(dataset, opts, io);
+      const { service, algo } = await modelFor(dataset, opts, io, (s) => s.item(movie.id));
       printList(io, `Like ${movie.title} (${algo}):`, await service.similar(movie.id, k, algo));
     });
 
