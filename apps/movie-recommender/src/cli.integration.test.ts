@@ -107,6 +107,28 @@ describe('CLI on the fixture dataset', () => {
     expect(res.out.trim().split('\n')).toHaveLength(4);
   });
 
+  it('serve listens and answers the API until closed', async () => {
+    const stdout = sink();
+    let url = '';
+    let close: () => Promise<void> = async () => {};
+    const code = await main(['--data', FIXTURE_DIR, 'serve', '--port', '0', '--algo', 'BaselineOnly'], {
+      stdout,
+      stderr: sink(),
+      onListening: (u, c) => {
+        url = u;
+        close = c;
+      },
+    });
+    try {
+      expect(code).toBe(0);
+      expect(stdout.text()).toBe(`Serving ${FIXTURE_DIR} on ${url}\n`);
+      const health = (await (await fetch(`${url}/api/health`)).json()) as Record<string, unknown>;
+      expect(health).toMatchObject({ status: 'ok', defaultAlgorithm: 'BaselineOnly', users: 40 });
+    } finally {
+      await close();
+    }
+  });
+
   it('the built CLI runs (dist/main.js)', async () => {
     const { stdout } = await promisify(execFile)(
       process.execPath,
