@@ -121,6 +121,11 @@ export function accuracy(model: Model, x: tf.Tensor, y: tf.Tensor): number {
 const trainable = (model: Model): number => model.trainableWeights.reduce((n, v) => n + v.size, 0);
 const valCurve = (history: History): number[] => history.history['val_accuracy'] ?? [];
 
+/** Disposes the layers of `original` that `derived` (cut or re-headed from it) dropped, e.g. its old classifier. */
+function disposeDropped(original: Model, derived: Model): void {
+  for (const layer of original.layers) if (!derived.layers.includes(layer)) layer.dispose();
+}
+
 /** Runs the experiment; disposes every tensor it made. */
 export async function runTransfer(data: FashionSplits, options: TransferOptions = {}): Promise<TransferResult> {
   const shotsList = options.shots ?? [10, 50];
@@ -208,17 +213,26 @@ export async function runTransfer(data: FashionSplits, options: TransferOptions 
         let params: number;
         const extra: tf.Tensor[] = [];
         const disposeLater: Model[] = [];
+        // Optimizers replaced by fineTune's stages or owned by a head outside the final model.
+        const optimizers: Adam[] = [];
+        const adam = (learningRate: number): Adam => {
+          const optimizer = new Adam({ learningRate });
+          optimizers.push(optimizer);
+          return optimizer;
+        };
         if (method === 'scratch') {
           model = cnn(5);
           model.compile({
-            optimizer: new Adam({ learningRate: 2e-3 }),
+            optimizer: adam(2e-3),
             loss: 'sparseCategoricalCrossentropy',
             metrics: ['accuracy'],
           });
           params = trainable(model);
           curve = valCurve(await model.fit(few.x, few.y, { ...fit, epochs }));
         } else if (method === 'frozen') {
-          const base = featureExtractor(await fresh(), cut);
+          const loaded = await fresh();
+          const base = featureExtractor(loaded, cut);
+          disposeDropped(loaded, base);
           const cache = new MemoryFeatureCache();
           const { features } = await extractFeatures(base, few.x, { cache });
           const { features: valFeatures } = await extractFeatures(base, val.x);
@@ -227,7 +241,7 @@ export async function runTransfer(data: FashionSplits, options: TransferOptions 
             layers: [new Dense({ units: 5, activation: 'softmax', inputShape: features.shape.slice(1) })],
           });
           head.compile({
-            optimizer: new Adam({ learningRate: 1e-2 }),
+            optimizer: adam(1e-2),
             loss: 'sparseCategoricalCrossentropy',
             metrics: ['accuracy'],
           });
@@ -236,9 +250,11 @@ export async function runTransfer(data: FashionSplits, options: TransferOptions 
           model = addHead(base, head);
           cache.dispose();
         } else if (method === 'finetune') {
-          model = replaceHead(await fresh(), new Dense({ units: 5, activation: 'softmax', name: 'new_head' }));
+          const loaded = await fresh();
+          model = replaceHead(loaded, new Dense({ units: 5, activation: 'softmax', name: 'new_head' }));
+          disposeDropped(loaded, model);
           model.compile({
-            optimizer: new Adam({ learningRate: 1e-2 }),
+            optimizer: adam(1e-2),
             loss: 'sparseCategoricalCrossentropy',
             metrics: ['accuracy'],
           });
@@ -251,7 +267,7 @@ export async function runTransfer(data: FashionSplits, options: TransferOptions 
                 name: 'all',
                 train: 'all',
                 epochs: epochs - head,
-                optimizer: new Adam({ learningRate: options.fineTuneLearningRate ?? 3e-4 }),
+                optimizer: adam(options.fineTuneLearningRate ?? 3e-4),
               },
             ],
           });
@@ -265,7 +281,7 @@ export async function runTransfer(data: FashionSplits, options: TransferOptions 
           const adapted = applyLoRA(withHead, { rank: 4, alpha: 8, targets: 'features', seed });
           unfreeze(adapted, 'lora_head');
           adapted.compile({
-            optimizer: new Adam({ learningRate: 1e-2 }),
+            optimizer: adam(1e-2),
             loss: 'sparseCategoricalCrossentropy',
             metrics: ['accuracy'],
           });
@@ -287,6 +303,7 @@ export async function runTransfer(data: FashionSplits, options: TransferOptions 
         tf.dispose(extra);
         model.dispose();
         for (const m of disposeLater) m.dispose();
+        for (const o of optimizers) o.dispose();
         progress.emit({
           type: 'batch',
           epoch: 0,
