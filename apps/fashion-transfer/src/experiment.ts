@@ -70,6 +70,8 @@ export interface TransferOptions {
   fineTuneLearningRate?: number;
   /** Receives pretraining events and one batch event per finished run. */
   onEvent?: TrainingListener;
+  /** Called with each finished run's row (e.g. to log it where progress bars are not shown). */
+  onRun?: (row: TransferRow) => void;
 }
 
 export interface TransferRow {
@@ -299,6 +301,7 @@ export async function runTransfer(data: FashionSplits, options: TransferOptions 
           trainableParams: params,
           seconds: (performance.now() - start) / 1000,
         });
+        options.onRun?.(rows.at(-1)!);
         curve.forEach((acc, epoch) => curves.push({ method, shots, seed, epoch: epoch + 1, accuracy: acc }));
         tf.dispose(extra);
         model.dispose();

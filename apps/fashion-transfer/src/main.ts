@@ -8,7 +8,7 @@ import { wasmBackend } from '@plasticity/backend-wasm';
 import { learningCurveSvg } from './chart.js';
 import { USAGE, parseCli } from './cli.js';
 import { loadFashion, resolveFashionDir } from './data.js';
-import { runTransfer } from './experiment.js';
+import { METHOD_LABELS, runTransfer } from './experiment.js';
 import { transferTable } from './table.js';
 
 const options = parseCli(process.argv.slice(2));
@@ -24,7 +24,15 @@ const data = await loadFashion(dir);
 console.log(
   `Fashion-MNIST (${source}) from ${dir}: ${data.train.count} train, ${data.test.count} test images; backend ${tf.getBackend()}`,
 );
-const result = await runTransfer(data, { ...options, onEvent: renderProgress({ stream: process.stdout }) });
+const result = await runTransfer(data, {
+  ...options,
+  onEvent: renderProgress({ stream: process.stdout }),
+  onRun: (r) =>
+    console.log(
+      `  ${r.shots} labels/class, seed ${r.seed}, ${METHOD_LABELS[r.method]}: ` +
+        `val ${(100 * r.validationAccuracy).toFixed(1)}%, test ${(100 * r.testAccuracy).toFixed(1)}%`,
+    ),
+});
 console.log(
   `pretrained on ${result.pretrain.images} images of classes 0–4 in ${result.pretrain.seconds.toFixed(1)} s: ` +
     `test accuracy on classes 0–4 ${(100 * result.pretrain.sourceTestAccuracy).toFixed(1)}%`,
