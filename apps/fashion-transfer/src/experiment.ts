@@ -276,10 +276,9 @@ export async function runTransfer(data: FashionSplits, options: TransferOptions 
           params = trainable(model);
           curve = stages.flatMap((s) => valCurve(s.history));
         } else {
-          const withHead = replaceHead(
-            await fresh(),
-            new Dense({ units: 5, activation: 'softmax', name: 'lora_head' }),
-          );
+          const loaded = await fresh();
+          const withHead = replaceHead(loaded, new Dense({ units: 5, activation: 'softmax', name: 'lora_head' }));
+          disposeDropped(loaded, withHead);
           const adapted = applyLoRA(withHead, { rank: 4, alpha: 8, targets: 'features', seed });
           unfreeze(adapted, 'lora_head');
           adapted.compile({

@@ -55,15 +55,13 @@ describe('fashion-transfer CLI on the committed subset (built)', () => {
 });
 
 describe('runTransfer', () => {
-  // The LoRA run leaves 2 tensors behind in this loop (not reproduced with LoRA alone; under
-  // investigation), so the leak check covers the other three methods.
-  it('leaks no tensors (scratch, frozen, fine-tune) and records one curve point per epoch per method', async () => {
+  it('leaks no tensors and records one curve point per epoch per method', async () => {
     registerBackendPlugin(wasmBackend);
     await useBackend('wasm');
     const data = await loadFashion(FIXTURE_DIR);
     const before = tf.memory().numTensors;
     const result = await runTransfer(data, {
-      methods: ['scratch', 'frozen', 'finetune'],
+      methods: ['scratch', 'frozen', 'finetune', 'lora'],
       shots: [2],
       seeds: [1],
       pretrainImages: 100,
@@ -73,8 +71,8 @@ describe('runTransfer', () => {
       testImages: 50,
     });
     expect(tf.memory().numTensors).toBe(before);
-    expect(result.rows.map((r) => r.method)).toEqual(['scratch', 'frozen', 'finetune']);
-    expect(result.curves).toHaveLength(3 * 2);
+    expect(result.rows.map((r) => r.method)).toEqual(['scratch', 'frozen', 'finetune', 'lora']);
+    expect(result.curves).toHaveLength(4 * 2);
     expect(result.pretrain.images).toBe(100);
   }, 300_000);
 });
