@@ -43,24 +43,14 @@ import {
   unfreeze,
 } from '@plasticity/transfer';
 import { FixedWeights, MultiTaskModel, UncertaintyWeighting } from '@plasticity/multitask';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { loadFashionMnist } from '@plasticity/datasets/node';
 
-// TODO(lead): switch to loadFashionMnist({ dir, split }) from '@plasticity/datasets/node' once merged.
-function readIdx(path: string): { dims: number[]; data: Uint8Array } {
-  const bytes = gunzipSync(readFileSync(path));
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (view.getUint16(0) !== 0 || view.getUint8(2) !== 0x08) throw new Error(`${path}: not an unsigned-byte IDX file`);
-  const rank = view.getUint8(3);
-  const dims = Array.from({ length: rank }, (_, i) => view.getUint32(4 + 4 * i));
-  return { dims, data: bytes.subarray(4 + 4 * rank) };
-}
-
-function loadSplit(dir: string, split: 'train' | 't10k'): { images: Uint8Array; labels: Uint8Array; n: number } {
-  const images = readIdx(join(dir, `${split}-images-idx3-ubyte.gz`));
-  const labels = readIdx(join(dir, `${split}-labels-idx1-ubyte.gz`));
-  return { images: images.data, labels: labels.data, n: labels.dims[0]! };
+async function loadSplit(
+  dir: string,
+  split: 'train' | 'test',
+): Promise<{ images: Uint8Array; labels: Uint8Array; n: number }> {
+  const set = await loadFashionMnist({ dir, split, raw: true });
+  return { images: set.images as Uint8Array, labels: set.labels, n: set.count };
 }
 
 function subset(
@@ -124,8 +114,8 @@ registerBackendPlugin(wasmBackend);
 await useBackend('wasm');
 registerTransferLayers();
 const dir = process.env['FASHION_DIR'] ?? '/usr/share/datasets/fashion-mnist';
-const train = loadSplit(dir, 'train');
-const test = loadSplit(dir, 't10k');
+const train = await loadSplit(dir, 'train');
+const test = await loadSplit(dir, 'test');
 const pretrainN = Number(process.env['PRETRAIN_N'] ?? 12000);
 console.log(`Fashion-MNIST from ${dir}: ${train.n} train, ${test.n} test images; backend ${tf.getBackend()}`);
 
