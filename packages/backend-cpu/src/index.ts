@@ -13,6 +13,13 @@
  * @packageDocumentation
  */
 import type { BackendPlugin } from '@plasticity/core';
+import type * as tf from '@tensorflow/tfjs-core';
+
+/** The parts of tfjs-backend-cpu's MathBackendCPU that host kernels use. */
+interface CpuStorage {
+  data: { get(dataId: object): { values?: unknown } | undefined };
+  makeTensorInfo(shape: number[], dtype: tf.DataType, values?: tf.backend_util.BackendValues): tf.TensorInfo;
+}
 
 /** The CPU backend plugin (`name: 'cpu'`, priority 10). Importing this registers nothing. */
 export const cpuBackend: BackendPlugin = {
@@ -23,5 +30,20 @@ export const cpuBackend: BackendPlugin = {
   async load(): Promise<void> {
     // The package registers its 'cpu' factory and kernels with tfjs-core when first imported.
     await import('@tensorflow/tfjs-backend-cpu');
+  },
+  hostMemory: {
+    alloc(backend, shape, dtype) {
+      let size = 1;
+      for (const d of shape) size *= d;
+      const values = dtype === 'int32' ? new Int32Array(size) : new Float32Array(size);
+      return (backend as unknown as CpuStorage).makeTensorInfo([...shape], dtype, values);
+    },
+    view(backend, info) {
+      const values = (backend as unknown as CpuStorage).data.get(info.dataId)?.values;
+      if (!(values instanceof Float32Array || values instanceof Int32Array)) {
+        throw new Error(`cpu host memory: a ${info.dtype} tensor without a typed array (was it disposed?)`);
+      }
+      return values;
+    },
   },
 };

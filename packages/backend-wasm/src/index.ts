@@ -17,11 +17,12 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ValueError, describeValue, type BackendPlugin, type BackendSupport } from '@plasticity/core';
-import { bridgeMissingKernels } from './kernel-bridge.js';
+import { bridgeMissingKernels, type HeapBackend } from './kernel-bridge.js';
 import { installExplicitTransposeMatMul } from './kernels/BatchMatMul.js';
 import { installConv2DBackpropFilter } from './kernels/Conv2DBackpropFilter.js';
 import { installMaxPoolGrad } from './kernels/MaxPoolGrad.js';
 import { installConv2DBackpropInput } from './kernels/Conv2DBackpropInput.js';
+import { installSimdKernels } from './kernels/simd.js';
 
 export { REPLACED_WASM_KERNELS, bridgeMissingKernels } from './kernel-bridge.js';
 export { installExplicitTransposeMatMul, setExplicitTransposeMatMul } from './kernels/BatchMatMul.js';
@@ -82,6 +83,7 @@ export const wasmBackend: BackendPlugin<WasmBackendOptions> = {
     installMaxPoolGrad();
     installConv2DBackpropInput();
     installExplicitTransposeMatMul('wasm');
+    installSimdKernels();
     if (loadedThreads === threads) return;
     if (loadedThreads !== undefined) {
       throw new ValueError(
@@ -98,7 +100,26 @@ export const wasmBackend: BackendPlugin<WasmBackendOptions> = {
     }
     loadedThreads = threads;
   },
+  hostMemory: {
+    alloc: (backend, shape, dtype) => (backend as unknown as HeapBackend).makeOutput([...shape], dtype),
+    view(backend, info) {
+      const heap = backend as unknown as WasmHeap;
+      const entry = heap.dataIdMap.get(info.dataId);
+      if (entry === undefined) throw new Error('wasm host memory: the tensor was disposed');
+      const size = tf.util.sizeFromShape(info.shape);
+      const buffer = heap.wasm.HEAPU8.buffer;
+      return info.dtype === 'int32'
+        ? new Int32Array(buffer, entry.memoryOffset, size)
+        : new Float32Array(buffer, entry.memoryOffset, size);
+    },
+  },
 };
+
+/** The parts of tfjs-backend-wasm's BackendWasm that hand out views of its heap. */
+interface WasmHeap {
+  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
+  wasm: { HEAPU8: Uint8Array };
+}
 
 /** The thread count the wasm backend is running with (after it initialized), from tfjs. */
 export async function wasmThreadsInUse(): Promise<number> {

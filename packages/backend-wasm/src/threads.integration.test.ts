@@ -12,6 +12,7 @@ interface Result {
   conv: number[];
   loss: number;
   grad: number[];
+  adam: number[][];
 }
 
 async function inFreshProcess(threads: number): Promise<Result> {
@@ -33,5 +34,7 @@ describe('wasm threads in Node', () => {
     expect(two.conv).toEqual(one.conv);
     expect(two.loss).toBe(one.loss);
     expect(two.grad).toEqual(one.grad);
+    expect(one.adam).toHaveLength(3);
+    expect(two.adam).toEqual(one.adam);
   });
 });

@@ -19,6 +19,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendUnavailableError, ValueError, describeValue, type BackendSkip } from './errors.js';
+import { installHostKernelsFor, type HostMemory } from './host-kernels.js';
 
 /** The result of a support check. */
 export interface BackendSupport {
@@ -39,6 +40,12 @@ export interface BackendPlugin<Options = unknown> {
   isSupported(): BackendSupport | Promise<BackendSupport>;
   /** Loads the implementation and registers its tfjs backend factory. Idempotent. */
   load(options?: Options): Promise<void>;
+  /**
+   * For backends whose tensors live in host memory (CPU, wasm): how host kernels read and
+   * allocate tensors. With it, every kernel registered through `registerHostKernel` also runs on
+   * this backend.
+   */
+  readonly hostMemory?: HostMemory;
 }
 
 /** A backend choice: what `useBackend` accepts. */
@@ -122,6 +129,7 @@ export function registerBackendPlugin(plugin: BackendPlugin<never>, options: { o
     );
   }
   plugins.set(plugin.name, plugin as BackendPlugin);
+  installHostKernelsFor(plugin);
 }
 
 /** Removes a backend plugin (tfjs keeps any factory it already registered). */

@@ -65,6 +65,16 @@ export {
   type BackendSupport,
   type UseBackendOptions,
 } from './backend.js';
+export { ADAM_UPDATE_KERNEL, type AdamUpdateAttrs } from './fused-kernels.js';
+export {
+  hasHostKernel,
+  registerHostKernel,
+  runHostKernel,
+  type HostArray,
+  type HostDtype,
+  type HostKernel,
+  type HostMemory,
+} from './host-kernels.js';
 export {
   ProgressEmitter,
   formatMetrics,

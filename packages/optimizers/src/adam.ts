@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { ConfigDict } from '@plasticity/core';
+import { ADAM_UPDATE_KERNEL, runHostKernel, type AdamUpdateAttrs, type ConfigDict } from '@plasticity/core';
+import { registerAdamHostKernel } from './host-kernels.js';
 import { Optimizer, type OptimizerConfig, type UpdateContext } from './optimizer.js';
 import { boolean, positive, unitInterval } from './validate.js';
 
@@ -40,6 +41,7 @@ export class Adam extends Optimizer {
 
   constructor(config: AdamConfig = {}) {
     super(config, 0.001);
+    registerAdamHostKernel();
     ({
       beta1: this.beta1,
       beta2: this.beta2,
@@ -49,6 +51,26 @@ export class Adam extends Optimizer {
   }
 
   protected updateRule({ variable, grad, learningRate, weightDecay, step, slot }: UpdateContext): void {
+    if (!this.amsgrad && variable.dtype === 'float32' && tf.getKernel(ADAM_UPDATE_KERNEL, tf.getBackend())) {
+      // The backend's fused kernel (wasm SIMD, or one JavaScript pass on the CPU): the same
+      // arithmetic as the ops below in one pass over the weights.
+      const m = slot('m');
+      const v = slot('v');
+      const attrs: AdamUpdateAttrs = {
+        beta1: this.beta1,
+        beta2: this.beta2,
+        epsilon: this.epsilon,
+        bias2Sqrt: Math.sqrt(1 - this.beta2 ** step),
+        stepSize: learningRate / (1 - this.beta1 ** step),
+        l2: this.decoupled ? 0 : weightDecay,
+        keep: this.decoupled ? 1 - learningRate * weightDecay : 1,
+      };
+      const [w, mNext, vNext] = runHostKernel(ADAM_UPDATE_KERNEL, { variable, grad, m, v }, { ...attrs });
+      m.assign(mNext!);
+      v.assign(vNext!);
+      variable.assign(w!);
+      return;
+    }
     let g = grad;
     let w: tf.Tensor = variable;
     if (weightDecay > 0) {

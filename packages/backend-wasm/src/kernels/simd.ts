@@ -1,0 +1,132 @@
+/**
+ * Kernels in SIMD WebAssembly of our own (simd.wat), run on tfjs-backend-wasm's heap: the module
+ * imports the backend's memory, so inputs and outputs are used in place, with no copies.
+ *
+ * - `PlasticityAdamUpdate` (the contract is `ADAM_UPDATE_KERNEL` in `@plasticity/core`): one
+ *   pass over the weights instead of Adam's dozen element-wise kernels and scalar uploads per
+ *   variable.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { ADAM_UPDATE_KERNEL, type AdamUpdateAttrs } from '@plasticity/core';
+import type { HeapBackend } from '../kernel-bridge.js';
+import { SIMD_WASM_PLAIN, SIMD_WASM_SHARED } from './simd-wasm.js';
+
+/** The parts of tfjs-backend-wasm's BackendWasm these kernels use. */
+interface WasmHeap extends HeapBackend {
+  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
+  wasm: { asm: { memory: WebAssembly.Memory } };
+}
+
+interface SimdExports {
+  adam(
+    w: number,
+    g: number,
+    m: number,
+    v: number,
+    wo: number,
+    mo: number,
+    vo: number,
+    n: number,
+    b1: number,
+    c1: number,
+    b2: number,
+    c2: number,
+    eps: number,
+    bias2Sqrt: number,
+    stepSize: number,
+    l2: number,
+    keep: number,
+  ): void;
+}
+
+let instance: { memory: WebAssembly.Memory; exports: SimdExports } | undefined;
+
+function decode(base64: string): Uint8Array<ArrayBuffer> {
+  const text = atob(base64);
+  const bytes = new Uint8Array(new ArrayBuffer(text.length));
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  return bytes;
+}
+
+/** The module instantiated on `backend`'s memory (again if the backend was re-created). */
+function simd(backend: WasmHeap): SimdExports {
+  const memory = backend.wasm.asm.memory;
+  if (instance?.memory !== memory) {
+    const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+    const module = new WebAssembly.Module(decode(shared ? SIMD_WASM_SHARED : SIMD_WASM_PLAIN));
+    const exports = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as SimdExports;
+    instance = { memory, exports };
+  }
+  return instance.exports;
+}
+
+function offset(backend: WasmHeap, info: tf.TensorInfo, kernel: string): number {
+  const entry = backend.dataIdMap.get(info.dataId);
+  if (entry === undefined) throw new Error(`${kernel} on wasm: an input was disposed`);
+  return entry.memoryOffset;
+}
+
+export const adamUpdateConfig: tf.KernelConfig = {
+  kernelName: ADAM_UPDATE_KERNEL,
+  backendName: 'wasm',
+  kernelFunc: ({ inputs, backend, attrs }) => {
+    const heap = backend as unknown as WasmHeap;
+    const { variable, grad, m, v } = inputs as Record<'variable' | 'grad' | 'm' | 'v', tf.TensorInfo>;
+    for (const [name, info] of Object.entries({ variable, grad, m, v })) {
+      if (info?.dtype !== 'float32' || !tf.util.arraysEqual(info.shape, variable.shape)) {
+        throw new Error(
+          `${ADAM_UPDATE_KERNEL} on wasm: "${name}" must be float32 of shape [${variable.shape.join(',')}]`,
+        );
+      }
+    }
+    const a = attrs as unknown as AdamUpdateAttrs;
+    const outs = [0, 1, 2].map(() => heap.makeOutput([...variable.shape], 'float32'));
+    const at = (info: tf.TensorInfo): number => offset(heap, info, ADAM_UPDATE_KERNEL);
+    simd(heap).adam(
+      at(variable),
+      at(grad),
+      at(m),
+      at(v),
+      at(outs[0]!),
+      at(outs[1]!),
+      at(outs[2]!),
+      tf.util.sizeFromShape(variable.shape),
+      a.beta1,
+      1 - a.beta1,
+      a.beta2,
+      1 - a.beta2,
+      a.epsilon,
+      a.bias2Sqrt,
+      a.stepSize,
+      a.l2,
+      a.keep,
+    );
+    return outs;
+  },
+};
+
+/**
+ * Identity that shares the input's memory (as tfjs-backend-wasm's own Reshape does, and the CPU
+ * and WebGL backends' Identity) instead of copying it. The engine runs Identity for every input
+ * it saves for the backward pass, so a training step calls it dozens of times.
+ */
+export const identityConfig: tf.KernelConfig = {
+  kernelName: 'Identity',
+  backendName: 'wasm',
+  kernelFunc: ({ inputs, backend }) => {
+    const { x } = inputs as { x: tf.TensorInfo };
+    const heap = backend as unknown as { incRef(dataId: object): void };
+    heap.incRef(x.dataId);
+    return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
+  },
+};
+
+/** Registers the SIMD kernels on wasm (replacing wasm's copying Identity). */
+export function installSimdKernels(): void {
+  for (const config of [adamUpdateConfig, identityConfig]) {
+    const existing = tf.getKernel(config.kernelName, 'wasm');
+    if (existing === config) continue;
+    if (existing !== undefined) tf.unregisterKernel(config.kernelName, 'wasm');
+    tf.registerKernel(config);
+  }
+}

@@ -1,0 +1,86 @@
+;; SIMD kernels that work directly on tfjs-backend-wasm's heap (the module imports its memory):
+;; scripts/build-wasm.mjs compiles this file to simd-wasm.ts (once for the single-threaded build's
+;; memory and once for the threaded build's shared memory).
+(module
+  (import "env" "memory" (memory 1))
+
+  ;; Adam (and AdamW) update of n float32 weights, in the op-based rule's order of operations:
+  ;;   g' = g + l2·w;  m' = b1·m + (1 - b1)·g';  v' = b2·v + (1 - b2)·g'²
+  ;;   w' = keep·w - (m' / (sqrt(v') / bias2Sqrt + eps)) · stepSize
+  ;; Pointers are byte offsets; outputs may not alias inputs.
+  (func (export "adam")
+    (param $w i32) (param $g i32) (param $m i32) (param $v i32)
+    (param $wo i32) (param $mo i32) (param $vo i32) (param $n i32)
+    (param $b1 f32) (param $c1 f32) (param $b2 f32) (param $c2 f32) (param $eps f32)
+    (param $bias2 f32) (param $step f32) (param $l2 f32) (param $keep f32)
+    (local $i i32) (local $n4 i32) (local $o i32)
+    (local $vb1 v128) (local $vc1 v128) (local $vb2 v128) (local $vc2 v128) (local $veps v128)
+    (local $vbias2 v128) (local $vstep v128) (local $vl2 v128) (local $vkeep v128)
+    (local $xw v128) (local $xg v128) (local $xm v128) (local $xv v128)
+    (local $sw f32) (local $sg f32) (local $sm f32) (local $sv f32)
+    (local.set $vb1 (f32x4.splat (local.get $b1)))
+    (local.set $vc1 (f32x4.splat (local.get $c1)))
+    (local.set $vb2 (f32x4.splat (local.get $b2)))
+    (local.set $vc2 (f32x4.splat (local.get $c2)))
+    (local.set $veps (f32x4.splat (local.get $eps)))
+    (local.set $vbias2 (f32x4.splat (local.get $bias2)))
+    (local.set $vstep (f32x4.splat (local.get $step)))
+    (local.set $vl2 (f32x4.splat (local.get $l2)))
+    (local.set $vkeep (f32x4.splat (local.get $keep)))
+    (local.set $n4 (i32.and (local.get $n) (i32.const -4)))
+    (block $done4
+      (loop $vec
+        (br_if $done4 (i32.ge_u (local.get $i) (local.get $n4)))
+        (local.set $o (i32.shl (local.get $i) (i32.const 2)))
+        (local.set $xw (v128.load align=4 (i32.add (local.get $w) (local.get $o))))
+        (local.set $xg (v128.load align=4 (i32.add (local.get $g) (local.get $o))))
+        (local.set $xg (f32x4.add (local.get $xg) (f32x4.mul (local.get $xw) (local.get $vl2))))
+        (local.set $xm
+          (f32x4.add
+            (f32x4.mul (v128.load align=4 (i32.add (local.get $m) (local.get $o))) (local.get $vb1))
+            (f32x4.mul (local.get $xg) (local.get $vc1))))
+        (local.set $xv
+          (f32x4.add
+            (f32x4.mul (v128.load align=4 (i32.add (local.get $v) (local.get $o))) (local.get $vb2))
+            (f32x4.mul (f32x4.mul (local.get $xg) (local.get $xg)) (local.get $vc2))))
+        (v128.store align=4 (i32.add (local.get $mo) (local.get $o)) (local.get $xm))
+        (v128.store align=4 (i32.add (local.get $vo) (local.get $o)) (local.get $xv))
+        (v128.store align=4 (i32.add (local.get $wo) (local.get $o))
+          (f32x4.sub
+            (f32x4.mul (local.get $xw) (local.get $vkeep))
+            (f32x4.mul
+              (f32x4.div
+                (local.get $xm)
+                (f32x4.add (f32x4.div (f32x4.sqrt (local.get $xv)) (local.get $vbias2)) (local.get $veps)))
+              (local.get $vstep))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $vec)))
+    (block $done
+      (loop $tail
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $o (i32.shl (local.get $i) (i32.const 2)))
+        (local.set $sw (f32.load (i32.add (local.get $w) (local.get $o))))
+        (local.set $sg
+          (f32.add (f32.load (i32.add (local.get $g) (local.get $o))) (f32.mul (local.get $sw) (local.get $l2))))
+        (local.set $sm
+          (f32.add
+            (f32.mul (f32.load (i32.add (local.get $m) (local.get $o))) (local.get $b1))
+            (f32.mul (local.get $sg) (local.get $c1))))
+        (local.set $sv
+          (f32.add
+            (f32.mul (f32.load (i32.add (local.get $v) (local.get $o))) (local.get $b2))
+            (f32.mul (f32.mul (local.get $sg) (local.get $sg)) (local.get $c2))))
+        (f32.store (i32.add (local.get $mo) (local.get $o)) (local.get $sm))
+        (f32.store (i32.add (local.get $vo) (local.get $o)) (local.get $sv))
+        (f32.store (i32.add (local.get $wo) (local.get $o))
+          (f32.sub
+            (f32.mul (local.get $sw) (local.get $keep))
+            (f32.mul
+              (f32.div
+                (local.get $sm)
+                (f32.add (f32.div (f32.sqrt (local.get $sv)) (local.get $bias2)) (local.get $eps)))
+              (local.get $step))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $tail)))
+  )
+)

@@ -1,0 +1,32 @@
+/**
+ * Contracts of the fused kernels Plasticity packages call when the active backend implements
+ * them, and replace by ordinary ops when it does not. A backend plugin implements one by
+ * registering a tfjs kernel of that name (the wasm plugin in SIMD WebAssembly; the optimizers
+ * package registers a host kernel for the CPU backend); a user's backend can do the same.
+ */
+
+/**
+ * One Adam/AdamW step of one float32 variable. Inputs `variable`, `grad`, `m`, `v` (same shape);
+ * outputs `[variable', m', v']`; attributes {@link AdamUpdateAttrs}. In the order of the ops it
+ * replaces (each rounded to float32):
+ *
+ *     g' = grad + l2·variable
+ *     m' = beta1·m + (1 - beta1)·g'
+ *     v' = beta2·v + (1 - beta2)·g'²
+ *     variable' = keep·variable - (m' / (sqrt(v') / bias2Sqrt + epsilon)) · stepSize
+ */
+export const ADAM_UPDATE_KERNEL = 'PlasticityAdamUpdate';
+
+export interface AdamUpdateAttrs {
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  /** `sqrt(1 - beta2^t)` for step `t`. */
+  bias2Sqrt: number;
+  /** `learningRate / (1 - beta1^t)`. */
+  stepSize: number;
+  /** Coupled (L2) weight decay, added to the gradient; 0 for none. */
+  l2: number;
+  /** Decoupled (AdamW) decay factor of the weights, `1 - learningRate·weightDecay`; 1 for none. */
+  keep: number;
+}
