@@ -30,3 +30,25 @@ export interface AdamUpdateAttrs {
   /** Decoupled (AdamW) decay factor of the weights, `1 - learningRate·weightDecay`; 1 for none. */
   keep: number;
 }
+
+/**
+ * Max pooling over NHWC float32 `x` that also returns, for every output, the flat index into `x`
+ * (batch included) of its window's first maximum in row-major window order (the cell
+ * TensorFlow's gradient picks). Outputs `[y float32, argmax int32]`, both of the pooled shape;
+ * attributes {@link MaxPoolArgmaxAttrs}. With {@link MAX_POOL_ARGMAX_GRAD_KERNEL} the backward
+ * pass is a scatter instead of a second search of every window.
+ */
+export const MAX_POOL_ARGMAX_KERNEL = 'PlasticityMaxPoolArgmax';
+
+export interface MaxPoolArgmaxAttrs {
+  filterSize: [number, number];
+  strides: [number, number];
+  pad: 'valid' | 'same';
+}
+
+/**
+ * The gradient of {@link MAX_POOL_ARGMAX_KERNEL}: inputs `dy` (float32, pooled shape) and
+ * `argmax`; attribute `inputShape`; output `dx` of `inputShape`, zero except
+ * `dx[argmax[i]] += dy[i]`.
+ */
+export const MAX_POOL_ARGMAX_GRAD_KERNEL = 'PlasticityMaxPoolArgmaxGrad';

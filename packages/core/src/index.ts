@@ -65,7 +65,13 @@ export {
   type BackendSupport,
   type UseBackendOptions,
 } from './backend.js';
-export { ADAM_UPDATE_KERNEL, type AdamUpdateAttrs } from './fused-kernels.js';
+export {
+  ADAM_UPDATE_KERNEL,
+  MAX_POOL_ARGMAX_GRAD_KERNEL,
+  MAX_POOL_ARGMAX_KERNEL,
+  type AdamUpdateAttrs,
+  type MaxPoolArgmaxAttrs,
+} from './fused-kernels.js';
 export {
   hasHostKernel,
   registerHostKernel,

@@ -5,9 +5,17 @@
  * - `PlasticityAdamUpdate` (the contract is `ADAM_UPDATE_KERNEL` in `@plasticity/core`): one
  *   pass over the weights instead of Adam's dozen element-wise kernels and scalar uploads per
  *   variable.
+ * - `PlasticityMaxPoolArgmax` and its gradient (`MAX_POOL_ARGMAX_KERNEL` in core): max pooling
+ *   that records each window's argmax, so that the backward pass is a scatter.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { ADAM_UPDATE_KERNEL, type AdamUpdateAttrs } from '@plasticity/core';
+import {
+  ADAM_UPDATE_KERNEL,
+  MAX_POOL_ARGMAX_GRAD_KERNEL,
+  MAX_POOL_ARGMAX_KERNEL,
+  type AdamUpdateAttrs,
+  type MaxPoolArgmaxAttrs,
+} from '@plasticity/core';
 import type { HeapBackend } from '../kernel-bridge.js';
 import { SIMD_WASM_PLAIN, SIMD_WASM_SHARED } from './simd-wasm.js';
 
@@ -37,6 +45,24 @@ interface SimdExports {
     l2: number,
     keep: number,
   ): void;
+  maxPoolArgmax(
+    x: number,
+    y: number,
+    arg: number,
+    batch: number,
+    h: number,
+    w: number,
+    c: number,
+    oh: number,
+    ow: number,
+    fh: number,
+    fw: number,
+    sh: number,
+    sw: number,
+    top: number,
+    left: number,
+  ): void;
+  maxPoolArgmaxGrad(dy: number, arg: number, dx: number, n: number, nx: number): void;
 }
 
 let instance: { memory: WebAssembly.Memory; exports: SimdExports } | undefined;
@@ -105,6 +131,73 @@ export const adamUpdateConfig: tf.KernelConfig = {
   },
 };
 
+export const maxPoolArgmaxConfig: tf.KernelConfig = {
+  kernelName: MAX_POOL_ARGMAX_KERNEL,
+  backendName: 'wasm',
+  kernelFunc: ({ inputs, backend, attrs }) => {
+    const heap = backend as unknown as WasmHeap;
+    const { x } = inputs as { x: tf.TensorInfo };
+    if (x.dtype !== 'float32' || x.shape.length !== 4) {
+      throw new Error(
+        `${MAX_POOL_ARGMAX_KERNEL} on wasm: x must be float32 of rank 4; got ${x.dtype} [${x.shape.join(',')}]`,
+      );
+    }
+    const { filterSize, strides, pad } = attrs as unknown as MaxPoolArgmaxAttrs;
+    const info = tf.backend_util.computePool2DInfo(
+      x.shape as [number, number, number, number],
+      filterSize,
+      strides,
+      1,
+      pad,
+    );
+    const outShape = [info.batchSize, info.outHeight, info.outWidth, info.outChannels];
+    const y = heap.makeOutput(outShape, 'float32');
+    const arg = heap.makeOutput(outShape, 'int32');
+    const at = (t: tf.TensorInfo): number => offset(heap, t, MAX_POOL_ARGMAX_KERNEL);
+    simd(heap).maxPoolArgmax(
+      at(x),
+      at(y),
+      at(arg),
+      info.batchSize,
+      info.inHeight,
+      info.inWidth,
+      info.inChannels,
+      info.outHeight,
+      info.outWidth,
+      info.filterHeight,
+      info.filterWidth,
+      info.strideHeight,
+      info.strideWidth,
+      info.padInfo.top,
+      info.padInfo.left,
+    );
+    return [y, arg];
+  },
+};
+
+export const maxPoolArgmaxGradConfig: tf.KernelConfig = {
+  kernelName: MAX_POOL_ARGMAX_GRAD_KERNEL,
+  backendName: 'wasm',
+  kernelFunc: ({ inputs, backend, attrs }) => {
+    const heap = backend as unknown as WasmHeap;
+    const { dy, argmax } = inputs as { dy: tf.TensorInfo; argmax: tf.TensorInfo };
+    const { inputShape } = attrs as unknown as { inputShape: number[] };
+    if (dy.dtype !== 'float32' || argmax.dtype !== 'int32' || !tf.util.arraysEqual(dy.shape, argmax.shape)) {
+      throw new Error(`${MAX_POOL_ARGMAX_GRAD_KERNEL} on wasm: dy (float32) and argmax (int32) must have one shape`);
+    }
+    const dx = heap.makeOutput([...inputShape], 'float32');
+    const at = (t: tf.TensorInfo): number => offset(heap, t, MAX_POOL_ARGMAX_GRAD_KERNEL);
+    simd(heap).maxPoolArgmaxGrad(
+      at(dy),
+      at(argmax),
+      at(dx),
+      tf.util.sizeFromShape(dy.shape),
+      tf.util.sizeFromShape(inputShape),
+    );
+    return dx;
+  },
+};
+
 /**
  * Identity that shares the input's memory (as tfjs-backend-wasm's own Reshape does, and the CPU
  * and WebGL backends' Identity) instead of copying it. The engine runs Identity for every input
@@ -123,7 +216,7 @@ export const identityConfig: tf.KernelConfig = {
 
 /** Registers the SIMD kernels on wasm (replacing wasm's copying Identity). */
 export function installSimdKernels(): void {
-  for (const config of [adamUpdateConfig, identityConfig]) {
+  for (const config of [adamUpdateConfig, maxPoolArgmaxConfig, maxPoolArgmaxGradConfig, identityConfig]) {
     const existing = tf.getKernel(config.kernelName, 'wasm');
     if (existing === config) continue;
     if (existing !== undefined) tf.unregisterKernel(config.kernelName, 'wasm');

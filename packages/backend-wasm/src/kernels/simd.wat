@@ -83,4 +83,97 @@
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $tail)))
   )
+
+  ;; Max pooling over NHWC float32 that also records, for every output, the flat index into x of
+  ;; its window's first maximum (row-major window order, as TensorFlow's gradient picks it).
+  ;; Windows are clamped to the input; every window must hold at least one cell.
+  (func (export "maxPoolArgmax")
+    (param $x i32) (param $y i32) (param $arg i32)
+    (param $batch i32) (param $h i32) (param $w i32) (param $c i32) (param $oh i32) (param $ow i32)
+    (param $fh i32) (param $fw i32) (param $sh i32) (param $sw i32) (param $top i32) (param $left i32)
+    (local $b i32) (local $oy i32) (local $ox i32) (local $yy i32) (local $xx i32) (local $ch i32)
+    (local $y0 i32) (local $y1 i32) (local $x0 i32) (local $x1 i32) (local $first i32)
+    (local $base i32) (local $o i32) (local $idx i32) (local $val f32)
+    (local.set $o (i32.const 0))
+    (local.set $b (i32.const 0))
+    (block $bDone (loop $bLoop
+      (br_if $bDone (i32.ge_u (local.get $b) (local.get $batch)))
+      (local.set $oy (i32.const 0))
+      (block $oyDone (loop $oyLoop
+        (br_if $oyDone (i32.ge_u (local.get $oy) (local.get $oh)))
+        (local.set $y0 (i32.sub (i32.mul (local.get $oy) (local.get $sh)) (local.get $top)))
+        (local.set $y1 (i32.add (local.get $y0) (local.get $fh)))
+        (if (i32.lt_s (local.get $y0) (i32.const 0)) (then (local.set $y0 (i32.const 0))))
+        (if (i32.gt_s (local.get $y1) (local.get $h)) (then (local.set $y1 (local.get $h))))
+        (local.set $ox (i32.const 0))
+        (block $oxDone (loop $oxLoop
+          (br_if $oxDone (i32.ge_u (local.get $ox) (local.get $ow)))
+          (local.set $x0 (i32.sub (i32.mul (local.get $ox) (local.get $sw)) (local.get $left)))
+          (local.set $x1 (i32.add (local.get $x0) (local.get $fw)))
+          (if (i32.lt_s (local.get $x0) (i32.const 0)) (then (local.set $x0 (i32.const 0))))
+          (if (i32.gt_s (local.get $x1) (local.get $w)) (then (local.set $x1 (local.get $w))))
+          (local.set $first (i32.const 1))
+          (local.set $yy (local.get $y0))
+          (block $yyDone (loop $yyLoop
+            (br_if $yyDone (i32.ge_s (local.get $yy) (local.get $y1)))
+            (local.set $xx (local.get $x0))
+            (block $xxDone (loop $xxLoop
+              (br_if $xxDone (i32.ge_s (local.get $xx) (local.get $x1)))
+              ;; base = ((b*h + yy)*w + xx)*c
+              (local.set $base
+                (i32.mul
+                  (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $h)) (local.get $yy)) (local.get $w))
+                    (local.get $xx))
+                  (local.get $c)))
+              (local.set $ch (i32.const 0))
+              (block $chDone (loop $chLoop
+                (br_if $chDone (i32.ge_u (local.get $ch) (local.get $c)))
+                (local.set $idx (i32.add (local.get $base) (local.get $ch)))
+                (local.set $val (f32.load (i32.add (local.get $x) (i32.shl (local.get $idx) (i32.const 2)))))
+                (if
+                  (i32.or (local.get $first)
+                    (f32.gt (local.get $val)
+                      (f32.load (i32.add (local.get $y) (i32.shl (i32.add (local.get $o) (local.get $ch)) (i32.const 2))))))
+                  (then
+                    (f32.store (i32.add (local.get $y) (i32.shl (i32.add (local.get $o) (local.get $ch)) (i32.const 2)))
+                      (local.get $val))
+                    (i32.store (i32.add (local.get $arg) (i32.shl (i32.add (local.get $o) (local.get $ch)) (i32.const 2)))
+                      (local.get $idx))))
+                (local.set $ch (i32.add (local.get $ch) (i32.const 1)))
+                (br $chLoop)))
+              (local.set $first (i32.const 0))
+              (local.set $xx (i32.add (local.get $xx) (i32.const 1)))
+              (br $xxLoop)))
+            (local.set $yy (i32.add (local.get $yy) (i32.const 1)))
+            (br $yyLoop)))
+          (local.set $o (i32.add (local.get $o) (local.get $c)))
+          (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
+          (br $oxLoop)))
+        (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
+        (br $oyLoop)))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $bLoop)))
+  )
+
+  ;; The gradient of maxPoolArgmax: dx = 0, then dx[arg[i]] += dy[i] for the n outputs.
+  (func (export "maxPoolArgmaxGrad")
+    (param $dy i32) (param $arg i32) (param $dx i32) (param $n i32) (param $nx i32)
+    (local $i i32) (local $at i32)
+    (block $zDone (loop $zLoop
+      (br_if $zDone (i32.ge_u (local.get $i) (local.get $nx)))
+      (f32.store (i32.add (local.get $dx) (i32.shl (local.get $i) (i32.const 2))) (f32.const 0))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $zLoop)))
+    (local.set $i (i32.const 0))
+    (block $done (loop $loop
+      (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+      (local.set $at
+        (i32.add (local.get $dx)
+          (i32.shl (i32.load (i32.add (local.get $arg) (i32.shl (local.get $i) (i32.const 2)))) (i32.const 2))))
+      (f32.store (local.get $at)
+        (f32.add (f32.load (local.get $at))
+          (f32.load (i32.add (local.get $dy) (i32.shl (local.get $i) (i32.const 2))))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $loop)))
+  )
 )
