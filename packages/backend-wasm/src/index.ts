@@ -27,6 +27,7 @@ import { installSimdKernels } from './kernels/simd.js';
 export { REPLACED_WASM_KERNELS, bridgeMissingKernels } from './kernel-bridge.js';
 export { installExplicitTransposeMatMul, setExplicitTransposeMatMul } from './kernels/BatchMatMul.js';
 export { setStockConv2DBackpropInput } from './kernels/Conv2DBackpropInput.js';
+export { setSharedIdentity } from './kernels/simd.js';
 
 export interface WasmBackendOptions {
   /**

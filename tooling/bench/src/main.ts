@@ -160,13 +160,14 @@ console.log(
       'ours ms': row.oursMs.toFixed(1),
       'tfjs-layers ms': row.tfjsLayersMs.toFixed(1),
       'ours / tfjs-layers': (row.oursMs / row.tfjsLayersMs).toFixed(2),
-      'tfjs-layers, stock wasm matMul, ms': row.tfjsLayersStockWasmMs.toFixed(1),
+      'tfjs-layers, stock wasm kernels, ms': row.tfjsLayersStockWasmMs.toFixed(1),
       'ours / tfjs-layers on stock wasm': (row.oursMs / row.tfjsLayersStockWasmMs).toFixed(2),
     };
   }
   console.table(table);
   console.log(
-    '(both run on @plasticity/backend-wasm, whose kernel fixes speed up tfjs-layers too; "stock wasm" turns the explicit-transpose matMul rewrite off for tfjs-layers)',
+    '(both run on @plasticity/backend-wasm, whose kernel fixes speed up tfjs-layers too; "stock wasm" gives tfjs-layers ' +
+      "tfjs-backend-wasm's own matMul, Identity and Conv2DBackpropInput, keeping our Conv2DBackpropFilter and MaxPoolGrad, which stock wasm lacks or gets wrong)",
   );
 }
 

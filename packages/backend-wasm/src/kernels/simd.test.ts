@@ -6,7 +6,7 @@ import { ADAM_UPDATE_KERNEL, registerBackendPlugin, runHostKernel, useBackend } 
 import { readFile } from 'node:fs/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compileSimdKernels } from '../../scripts/build-wasm.mjs';
-import { wasmBackend } from '../index.js';
+import { setSharedIdentity, wasmBackend } from '../index.js';
 import { SIMD_WASM_PLAIN, SIMD_WASM_SHARED } from './simd-wasm.js';
 
 beforeAll(async () => {
@@ -72,5 +72,23 @@ describe('SIMD kernels on wasm', () => {
     y.dispose();
     expect(tf.memory().numTensors).toBe(before.numTensors);
     expect(tf.memory().numDataBuffers).toBe(before.numDataBuffers);
+  });
+
+  it('setSharedIdentity(false) restores the copying kernel and true the sharing one', () => {
+    const x = tf.tensor1d([5, 6]);
+    try {
+      setSharedIdentity(false);
+      const before = tf.memory().numDataBuffers;
+      const copy = tf.clone(x);
+      expect(tf.memory().numDataBuffers).toBe(before + 1);
+      expect(Array.from(copy.dataSync())).toEqual([5, 6]);
+      copy.dispose();
+    } finally {
+      setSharedIdentity(true);
+    }
+    const before = tf.memory().numDataBuffers;
+    const shared = tf.clone(x);
+    expect(tf.memory().numDataBuffers).toBe(before);
+    tf.dispose([x, shared]);
   });
 });

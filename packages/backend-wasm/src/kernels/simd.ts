@@ -214,8 +214,24 @@ export const identityConfig: tf.KernelConfig = {
   },
 };
 
+let stockIdentity: tf.KernelConfig | undefined;
+
+/**
+ * Switches Identity between the sharing kernel here (the default) and tfjs-backend-wasm's
+ * copying one, for benchmarks that compare against the stock backend.
+ */
+export function setSharedIdentity(enabled: boolean): void {
+  const current = tf.getKernel('Identity', 'wasm');
+  if (current === undefined) throw new Error('setSharedIdentity: load the wasm backend first');
+  if (enabled === (current === identityConfig)) return;
+  tf.unregisterKernel('Identity', 'wasm');
+  tf.registerKernel(enabled ? identityConfig : stockIdentity!);
+}
+
 /** Registers the SIMD kernels on wasm (replacing wasm's copying Identity). */
 export function installSimdKernels(): void {
+  const identity = tf.getKernel('Identity', 'wasm');
+  if (identity !== undefined && identity !== identityConfig) stockIdentity = identity;
   for (const config of [adamUpdateConfig, maxPoolArgmaxConfig, maxPoolArgmaxGradConfig, identityConfig]) {
     const existing = tf.getKernel(config.kernelName, 'wasm');
     if (existing === config) continue;
