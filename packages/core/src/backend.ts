@@ -19,7 +19,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendUnavailableError, ValueError, describeValue, type BackendSkip } from './errors.js';
-import { installHostKernelsFor, type HostMemory } from './host-kernels.js';
+import { forgetHostMemory, installHostKernelsFor, type HostMemory } from './host-kernels.js';
 
 /** The result of a support check. */
 export interface BackendSupport {
@@ -134,6 +134,7 @@ export function registerBackendPlugin(plugin: BackendPlugin<never>, options: { o
 
 /** Removes a backend plugin (tfjs keeps any factory it already registered). */
 export function unregisterBackendPlugin(name: string): boolean {
+  forgetHostMemory(name);
   return backendStore().plugins.delete(name);
 }
 

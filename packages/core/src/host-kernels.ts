@@ -177,6 +177,11 @@ export function installHostKernelsFor(plugin: MemoryLender): void {
   for (const kernel of s.kernels.values()) install(kernel, plugin.name, memory);
 }
 
+/** Called by `unregisterBackendPlugin`: later host kernels are not installed for `name`. */
+export function forgetHostMemory(name: string): void {
+  store().lenders.delete(name);
+}
+
 /** Whether the host kernel `name` runs on `backendName` (default: the active backend). */
 export function hasHostKernel(name: string, backendName: string = tf.getBackend()): boolean {
   const config = store().installed.get(`${name}/${backendName}`);
