@@ -94,6 +94,7 @@
     (local $b i32) (local $oy i32) (local $ox i32) (local $yy i32) (local $xx i32) (local $ch i32)
     (local $y0 i32) (local $y1 i32) (local $x0 i32) (local $x1 i32) (local $first i32)
     (local $base i32) (local $o i32) (local $idx i32) (local $val f32)
+    (local $py i32) (local $pa i32) (local $vx v128) (local $vidx v128) (local $vcur v128) (local $vmask v128)
     (local.set $o (i32.const 0))
     (local.set $b (i32.const 0))
     (block $bDone (loop $bLoop
@@ -126,6 +127,26 @@
                     (local.get $xx))
                   (local.get $c)))
               (local.set $ch (i32.const 0))
+              ;; four channels at a time: compare, then select value and index lane by lane
+              (block $vDone (loop $vLoop
+                (br_if $vDone (i32.gt_u (i32.add (local.get $ch) (i32.const 4)) (local.get $c)))
+                (local.set $idx (i32.add (local.get $base) (local.get $ch)))
+                (local.set $vx (v128.load align=4 (i32.add (local.get $x) (i32.shl (local.get $idx) (i32.const 2)))))
+                (local.set $vidx (i32x4.add (i32x4.splat (local.get $idx)) (v128.const i32x4 0 1 2 3)))
+                (local.set $py (i32.add (local.get $y) (i32.shl (i32.add (local.get $o) (local.get $ch)) (i32.const 2))))
+                (local.set $pa (i32.add (local.get $arg) (i32.shl (i32.add (local.get $o) (local.get $ch)) (i32.const 2))))
+                (if (local.get $first)
+                  (then
+                    (v128.store align=4 (local.get $py) (local.get $vx))
+                    (v128.store align=4 (local.get $pa) (local.get $vidx)))
+                  (else
+                    (local.set $vcur (v128.load align=4 (local.get $py)))
+                    (local.set $vmask (f32x4.gt (local.get $vx) (local.get $vcur)))
+                    (v128.store align=4 (local.get $py) (v128.bitselect (local.get $vx) (local.get $vcur) (local.get $vmask)))
+                    (v128.store align=4 (local.get $pa)
+                      (v128.bitselect (local.get $vidx) (v128.load align=4 (local.get $pa)) (local.get $vmask)))))
+                (local.set $ch (i32.add (local.get $ch) (i32.const 4)))
+                (br $vLoop)))
               (block $chDone (loop $chLoop
                 (br_if $chDone (i32.ge_u (local.get $ch) (local.get $c)))
                 (local.set $idx (i32.add (local.get $base) (local.get $ch)))
