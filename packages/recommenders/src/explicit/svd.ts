@@ -15,7 +15,14 @@ import { createRng, registerRecommender, type ConfigDict } from '@plasticity/cor
 import { FoldedUser, prepareFoldIn, type FoldIn, type FoldInOptions, type FoldInRating } from '../fold-in.js';
 import type { Csr, Interactions } from '../interactions.js';
 import { Recommender, type RecommenderState } from '../recommender.js';
-import { MemoryPlan, copyRows, instantiateKernels } from '../internal/kernels.js';
+import {
+  MemoryPlan,
+  RNG_SCRATCH_BYTES,
+  copyRows,
+  fillNormal,
+  instantiateKernels,
+  type KernelInstance,
+} from '../internal/kernels.js';
 import { checkInt, checkNumber, factorCosine, ridgeFoldIn, visitOrder, type VisitOrder } from './common.js';
 import { stateF32 } from './common.js';
 
@@ -141,19 +148,25 @@ export class SVD extends FactorModel implements FoldIn {
   protected async fitModel(data: Interactions): Promise<void> {
     const F = this.nFactors;
     const { lrBu, lrBi, lrPu, lrQi, regBu, regBi, regPu, regQi } = this.rates;
-    const rng = createRng(this.seed);
-    const pu = normalMatrix(rng, data.numUsers * F, this.initMean, this.initStd);
-    const qi = normalMatrix(rng, data.numItems * F, this.initMean, this.initStd);
-    const mu = this.biased ? data.globalMean : 0;
     const byUser = data.byUser();
+    const layout = svdLayout(data.numUsers, data.numItems, byUser.indices.length, F);
+    const kernels = await instantiateKernels(layout.bytes);
+    const rng = createRng(this.seed);
+    const scratch = kernels === undefined ? undefined : { instance: kernels, scratchAt: layout.rngAt };
+    const pu = new Float64Array(data.numUsers * F);
+    const qi = new Float64Array(data.numItems * F);
+    fillNormal(rng, pu, this.initMean, this.initStd, scratch);
+    fillNormal(rng, qi, this.initMean, this.initStd, scratch);
+    const mu = this.biased ? data.globalMean : 0;
     const order = visitOrder(byUser, this.shuffle ? rng.fork() : undefined);
     const rates = Float64Array.of(lrBu, lrBi, lrPu, lrQi, regBu, regBi, regPu, regQi);
     this.emit({ type: 'begin', label: 'fit', epochs: this.nEpochs, steps: data.size });
     const onEpoch = (epoch: number, sse: number): void =>
       this.emit({ type: 'epoch', epoch, epochs: this.nEpochs, metrics: { rmse: Math.sqrt(sse / data.size) } });
     const fitted =
-      (await svdFitWasm(F, this.nEpochs, byUser, order, pu, qi, mu, this.biased, rates, onEpoch)) ??
-      svdFitJs(F, this.nEpochs, byUser, order, pu, qi, mu, this.biased, rates, onEpoch);
+      kernels === undefined
+        ? svdFitJs(F, this.nEpochs, byUser, order, pu, qi, mu, this.biased, rates, onEpoch)
+        : svdFitWasm(kernels, layout, this.nEpochs, byUser, order, pu, qi, mu, this.biased, rates, onEpoch);
     this.pu = fitted.pu;
     this.qi = fitted.qi;
     this.bu = fitted.bu;
@@ -277,13 +290,55 @@ export function svdFitJs(
   };
 }
 
+/** Where SVD's arrays lie in the kernel memory (byte offsets), for `F` factors padded to `Fp`. */
+interface SvdLayout {
+  numUsers: number;
+  numItems: number;
+  n: number;
+  F: number;
+  Fp: number;
+  usersAt: number;
+  itemsAt: number;
+  ratingsAt: number;
+  buAt: number;
+  biAt: number;
+  puAt: number;
+  qiAt: number;
+  rngAt: number;
+  bytes: number;
+}
+
+function svdLayout(numUsers: number, numItems: number, n: number, F: number): SvdLayout {
+  const Fp = Math.ceil(F / 4) * 4;
+  const plan = new MemoryPlan();
+  return {
+    numUsers,
+    numItems,
+    n,
+    F,
+    Fp,
+    usersAt: plan.take(4 * n),
+    itemsAt: plan.take(4 * n),
+    ratingsAt: plan.take(4 * n),
+    buAt: plan.take(8 * numUsers),
+    biAt: plan.take(8 * numItems),
+    puAt: plan.take(4 * Fp * numUsers),
+    qiAt: plan.take(4 * Fp * numItems),
+    rngAt: plan.take(RNG_SCRATCH_BYTES),
+    get bytes() {
+      return plan.bytes;
+    },
+  };
+}
+
 /**
  * SVD's SGD in the WebAssembly SIMD kernel (`svdEpoch` of kernels.wat): the same update rules
- * with float32 factors (four lanes at a time) and float64 biases and errors. Returns undefined
- * when the kernels cannot run here, leaving `pu` and `qi` untouched.
+ * with float32 factors (four lanes at a time) and float64 biases and errors. `pu` and `qi` hold
+ * the initial factors.
  */
-export async function svdFitWasm(
-  F: number,
+export function svdFitWasm(
+  kernels: KernelInstance,
+  layout: SvdLayout,
   epochs: number,
   byUser: Csr,
   order: VisitOrder,
@@ -293,21 +348,8 @@ export async function svdFitWasm(
   biased: boolean,
   rates: Float64Array,
   onEpoch: (epoch: number, sse: number) => void,
-): Promise<FittedFactors | undefined> {
-  const numUsers = byUser.numRows;
-  const numItems = qi.length / F;
-  const n = byUser.indices.length;
-  const Fp = Math.ceil(F / 4) * 4;
-  const plan = new MemoryPlan();
-  const usersAt = plan.take(4 * n);
-  const itemsAt = plan.take(4 * n);
-  const ratingsAt = plan.take(4 * n);
-  const buAt = plan.take(8 * numUsers);
-  const biAt = plan.take(8 * numItems);
-  const puAt = plan.take(4 * Fp * numUsers);
-  const qiAt = plan.take(4 * Fp * numItems);
-  const kernels = await instantiateKernels(plan.bytes);
-  if (kernels === undefined) return undefined;
+): FittedFactors {
+  const { numUsers, numItems, n, F, Fp, usersAt, itemsAt, ratingsAt, buAt, biAt, puAt, qiAt } = layout;
   const buffer = kernels.memory.buffer;
   // The ratings in visiting order, as parallel arrays.
   const users = new Int32Array(buffer, usersAt, n);

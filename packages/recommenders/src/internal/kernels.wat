@@ -196,4 +196,24 @@
               (f32x4.ne (local.get $xv) (v128.const i32x4 0 0 0 0))))
           (br_if $vec (i32.lt_u (local.tee $f (i32.add (local.get $f) (i32.const 16))) (local.get $stride))))
         (br_if $row (i32.lt_u (local.tee $a (i32.add (local.get $a) (i32.const 1))) (local.get $rows))))))
+
+  ;; PCG32 (XSH RR), the generator of @plasticity/core's createRng: writes the next `n` 32-bit draws
+  ;; to `out` from the 64-bit state and increment at `state` (state, then increment, little-endian),
+  ;; and stores the advanced state back.
+  (func (export "pcg32Fill") (param $state i32) (param $out i32) (param $n i32)
+    (local $s i64) (local $inc i64) (local $old i64) (local $end i32)
+    (local.set $s (i64.load (local.get $state)))
+    (local.set $inc (i64.load offset=8 (local.get $state)))
+    (local.set $end (i32.add (local.get $out) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done
+      (br_if $done (i32.eqz (local.get $n)))
+      (loop $draw
+        (local.set $old (local.get $s))
+        (local.set $s (i64.add (i64.mul (local.get $old) (i64.const 6364136223846793005)) (local.get $inc)))
+        (i32.store (local.get $out)
+          (i32.rotr
+            (i32.wrap_i64 (i64.shr_u (i64.xor (i64.shr_u (local.get $old) (i64.const 18)) (local.get $old)) (i64.const 27)))
+            (i32.wrap_i64 (i64.shr_u (local.get $old) (i64.const 59)))))
+        (br_if $draw (i32.lt_u (local.tee $out (i32.add (local.get $out) (i32.const 4))) (local.get $end)))))
+    (i64.store (local.get $state) (local.get $s)))
 )
