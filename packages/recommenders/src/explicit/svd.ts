@@ -152,21 +152,32 @@ export class SVD extends FactorModel implements FoldIn {
     const layout = svdLayout(data.numUsers, data.numItems, byUser.indices.length, F);
     const kernels = await instantiateKernels(layout.bytes);
     const rng = createRng(this.seed);
-    const scratch = kernels === undefined ? undefined : { instance: kernels, scratchAt: layout.rngAt };
-    const pu = new Float64Array(data.numUsers * F);
-    const qi = new Float64Array(data.numItems * F);
-    fillNormal(rng, pu, this.initMean, this.initStd, scratch);
-    fillNormal(rng, qi, this.initMean, this.initStd, scratch);
     const mu = this.biased ? data.globalMean : 0;
-    const order = visitOrder(byUser, this.shuffle ? rng.fork() : undefined);
     const rates = Float64Array.of(lrBu, lrBi, lrPu, lrQi, regBu, regBi, regPu, regQi);
-    this.emit({ type: 'begin', label: 'fit', epochs: this.nEpochs, steps: data.size });
     const onEpoch = (epoch: number, sse: number): void =>
       this.emit({ type: 'epoch', epoch, epochs: this.nEpochs, metrics: { rmse: Math.sqrt(sse / data.size) } });
-    const fitted =
-      kernels === undefined
-        ? svdFitJs(F, this.nEpochs, byUser, order, pu, qi, mu, this.biased, rates, onEpoch)
-        : svdFitWasm(kernels, layout, this.nEpochs, byUser, order, pu, qi, mu, this.biased, rates, onEpoch);
+    let fitted: FittedFactors;
+    if (kernels === undefined) {
+      const pu = new Float64Array(data.numUsers * F);
+      const qi = new Float64Array(data.numItems * F);
+      fillNormal(rng, pu, this.initMean, this.initStd);
+      fillNormal(rng, qi, this.initMean, this.initStd);
+      const order = visitOrder(byUser, this.shuffle ? rng.fork() : undefined);
+      this.emit({ type: 'begin', label: 'fit', epochs: this.nEpochs, steps: data.size });
+      fitted = svdFitJs(F, this.nEpochs, byUser, order, pu, qi, mu, this.biased, rates, onEpoch);
+    } else {
+      // The same draws as the JS path, straight into the kernel's padded float32 rows.
+      const { buffer } = kernels.memory;
+      const scratch = { instance: kernels, scratchAt: layout.rngAt };
+      const rows = { width: F, stride: layout.Fp };
+      const puMem = new Float32Array(buffer, layout.puAt, layout.Fp * data.numUsers);
+      const qiMem = new Float32Array(buffer, layout.qiAt, layout.Fp * data.numItems);
+      fillNormal(rng, puMem, this.initMean, this.initStd, scratch, rows);
+      fillNormal(rng, qiMem, this.initMean, this.initStd, scratch, rows);
+      const order = visitOrder(byUser, this.shuffle ? rng.fork() : undefined);
+      this.emit({ type: 'begin', label: 'fit', epochs: this.nEpochs, steps: data.size });
+      fitted = svdFitWasm(kernels, layout, this.nEpochs, byUser, order, mu, this.biased, rates, onEpoch);
+    }
     this.pu = fitted.pu;
     this.qi = fitted.qi;
     this.bu = fitted.bu;
@@ -333,8 +344,8 @@ function svdLayout(numUsers: number, numItems: number, n: number, F: number): Sv
 
 /**
  * SVD's SGD in the WebAssembly SIMD kernel (`svdEpoch` of kernels.wat): the same update rules
- * with float32 factors (four lanes at a time) and float64 biases and errors. `pu` and `qi` hold
- * the initial factors.
+ * with float32 factors (four lanes at a time) and float64 biases and errors, from the initial
+ * factors already in the kernel memory.
  */
 export function svdFitWasm(
   kernels: KernelInstance,
@@ -342,8 +353,6 @@ export function svdFitWasm(
   epochs: number,
   byUser: Csr,
   order: VisitOrder,
-  pu: Float64Array,
-  qi: Float64Array,
   mu: number,
   biased: boolean,
   rates: Float64Array,
@@ -367,10 +376,6 @@ export function svdFitWasm(
       j++;
     }
   }
-  const puMem = new Float32Array(buffer, puAt, Fp * numUsers);
-  const qiMem = new Float32Array(buffer, qiAt, Fp * numItems);
-  copyRows(pu, F, puMem, Fp);
-  copyRows(qi, F, qiMem, Fp);
   const [lrBu, lrBi, lrPu, lrQi, regBu, regBi, regPu, regQi] = rates as unknown as number[];
   const keepP = 1 - lrPu! * regPu!;
   const keepQ = 1 - lrQi! * regQi!;
@@ -401,8 +406,8 @@ export function svdFitWasm(
   }
   const outPu = new Float32Array(numUsers * F);
   const outQi = new Float32Array(numItems * F);
-  copyRows(puMem, Fp, outPu, F);
-  copyRows(qiMem, Fp, outQi, F);
+  copyRows(new Float32Array(buffer, puAt, Fp * numUsers), Fp, outPu, F);
+  copyRows(new Float32Array(buffer, qiAt, Fp * numItems), Fp, outQi, F);
   return {
     pu: outPu,
     qi: outQi,

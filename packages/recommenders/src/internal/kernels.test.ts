@@ -89,6 +89,20 @@ describe('WebAssembly kernels', () => {
     ]);
   });
 
+  it('fillNormal fills rows of `width` draws `stride` apart, leaving the padding alone', async () => {
+    const instance = (await instantiateKernels(RNG_SCRATCH_BYTES))!;
+    const reference = createRng(8);
+    const expected = Float64Array.from({ length: 7 * 3 }, () => reference.normal(1, 0.5));
+    for (const kernels of [{ instance, scratchAt: 0 }, undefined]) {
+      const out = new Float32Array(7 * 4).fill(-99);
+      fillNormal(createRng(8), out, 1, 0.5, kernels, { width: 3, stride: 4 });
+      for (let r = 0; r < 7; r++) {
+        for (let c = 0; c < 3; c++) expect(out[r * 4 + c]).toBe(Math.fround(expected[r * 3 + c]!));
+        expect(out[r * 4 + 3]).toBe(-99);
+      }
+    }
+  });
+
   it('SVD: the kernel and the JS path learn the same factors and biases (float32 vs float64, 1e-4)', async () => {
     const data = randomRatings(3, 40, 30, 0.3);
     // 3, 12 and 21 factors: one vector, pairs only, pairs and an odd vector (and padding).

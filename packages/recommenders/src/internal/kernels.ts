@@ -124,6 +124,10 @@ export class MemoryPlan {
 
 /** Copies `[rows, fromWidth]` into `[rows, toWidth]` (the common columns; the rest of `to` kept). */
 export function copyRows(from: ArrayLike<number>, fromWidth: number, to: Float32Array, toWidth: number): void {
+  if (fromWidth === toWidth) {
+    to.set(from);
+    return;
+  }
   const rows = from.length / fromWidth;
   const width = Math.min(fromWidth, toWidth);
   for (let r = 0; r < rows; r++) {
@@ -145,13 +149,26 @@ export const RNG_SCRATCH_BYTES = 16 + 4 * RNG_CHUNK;
  */
 export function fillNormal(
   rng: Rng,
-  out: Float64Array,
+  out: Float32Array | Float64Array,
   mean: number,
   std: number,
   kernels?: { instance: KernelInstance; scratchAt: number },
+  layout: { width: number; stride: number } = { width: out.length, stride: out.length },
 ): void {
+  // Rows of `width` draws, `stride` apart (the padding in between is left alone).
+  const { width, stride } = layout;
+  const count = (out.length / stride) * width;
+  const skip = stride - width;
+  let at = 0;
+  let col = 0;
   if (kernels === undefined) {
-    for (let k = 0; k < out.length; k++) out[k] = rng.normal(mean, std);
+    for (let k = 0; k < count; k++) {
+      out[at++] = rng.normal(mean, std);
+      if (++col === width) {
+        col = 0;
+        at += skip;
+      }
+    }
     return;
   }
   const { instance, scratchAt } = kernels;
@@ -170,9 +187,11 @@ export function fillNormal(
   let used = RNG_CHUNK;
   let drawn = false;
   let spare = state.spareNormal;
-  for (let k = 0; k < out.length; k++) {
+  for (let k = 0; k < count; k++) {
+    if (++col === width) col = 0;
     if (spare !== null) {
-      out[k] = mean + std * spare;
+      out[at] = mean + std * spare;
+      at += col === 0 ? skip + 1 : 1;
       spare = null;
       continue;
     }
@@ -201,7 +220,8 @@ export function fillNormal(
     } while (s >= 1 || s === 0);
     const factor = Math.sqrt((-2 * deterministicLog(s)) / s);
     spare = v * factor;
-    out[k] = mean + std * u * factor;
+    out[at] = mean + std * u * factor;
+    at += col === 0 ? skip + 1 : 1;
   }
   if (drawn) {
     words[0] = chunkLo;
