@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import initWabt from 'wabt';
-import { createRng } from '@plasticity/core';
+import { ValueError, createRng, deterministicLog } from '@plasticity/core';
 import { Interactions } from '../interactions.js';
 import { NMF } from '../explicit/nmf.js';
 import { SVD } from '../explicit/svd.js';
@@ -66,20 +66,25 @@ describe('WebAssembly kernels', () => {
   });
 
   it('fillNormal draws exactly rng.normal’s numbers and leaves the generator in the same state', async () => {
-    const instance = (await instantiateKernels(RNG_SCRATCH_BYTES))!;
+    const instance = (await instantiateKernels(RNG_SCRATCH_BYTES + 4 * 30001))!;
     const fast = createRng(42);
     const reference = createRng(42);
-    // Odd lengths carry the polar method's spare normal across calls; 30001 spans several chunks.
+    // Odd lengths carry the polar method's spare normal across calls.
     for (const [length, mean, std] of [
       [5, 0, 1],
       [30001, 0.5, 0.1],
       [0, 0, 1],
       [8, -1, 2],
     ] as const) {
-      const got = new Float64Array(length);
+      const got = new Float32Array(instance.memory.buffer, RNG_SCRATCH_BYTES, length);
       fillNormal(fast, got, mean, std, { instance, scratchAt: 0 });
-      const expected = Float64Array.from({ length }, () => reference.normal(mean, std));
+      const expected = Float32Array.from({ length }, () => reference.normal(mean, std));
       expect(got).toEqual(expected);
+      // The JS path (rng.normal itself, float64) on a fresh pair of generators agrees too.
+      const js = new Float64Array(length);
+      fillNormal(createRng(length), js, mean, std);
+      const again = createRng(length);
+      expect(js).toEqual(Float64Array.from({ length }, () => again.normal(mean, std)));
     }
     expect(fast.getState()).toEqual(reference.getState());
     expect([fast.nextUint32(), fast.normal(), fast.uniform()]).toEqual([
@@ -87,14 +92,27 @@ describe('WebAssembly kernels', () => {
       reference.normal(),
       reference.uniform(),
     ]);
+    const foreign = new Float32Array(4);
+    expect(() => fillNormal(fast, foreign, 0, 1, { instance, scratchAt: 0 })).toThrow(ValueError);
+  });
+
+  it('the kernel’s log is fdlibm’s, bit for bit as core’s deterministicLog', async () => {
+    const { exports } = (await instantiateKernels(16))!;
+    const log = (exports as unknown as { log(x: number): number }).log;
+    const rng = createRng(1);
+    const inputs = [1, 2, 0.5, Math.E, 1 + 2 ** -52, 1 - 2 ** -53, 0.75, 1.5, 1e-310, 5e-324, 1e300, 0, -1, Infinity];
+    for (let k = 0; k < 2000; k++) inputs.push(rng.uniform(), rng.uniform() * 1e6, 2 ** (rng.int(2000) - 1000));
+    const mismatches = inputs.filter((x) => !Object.is(log(x), deterministicLog(x)));
+    expect(mismatches).toEqual([]);
+    expect(log(Number.NaN)).toBeNaN();
   });
 
   it('fillNormal fills rows of `width` draws `stride` apart, leaving the padding alone', async () => {
-    const instance = (await instantiateKernels(RNG_SCRATCH_BYTES))!;
+    const instance = (await instantiateKernels(RNG_SCRATCH_BYTES + 4 * 7 * 4))!;
     const reference = createRng(8);
     const expected = Float64Array.from({ length: 7 * 3 }, () => reference.normal(1, 0.5));
     for (const kernels of [{ instance, scratchAt: 0 }, undefined]) {
-      const out = new Float32Array(7 * 4).fill(-99);
+      const out = new Float32Array(instance.memory.buffer, RNG_SCRATCH_BYTES, 7 * 4).fill(-99);
       fillNormal(createRng(8), out, 1, 0.5, kernels, { width: 3, stride: 4 });
       for (let r = 0; r < 7; r++) {
         for (let c = 0; c < 3; c++) expect(out[r * 4 + c]).toBe(Math.fround(expected[r * 3 + c]!));

@@ -4,7 +4,7 @@
  * module is compiled once, asynchronously, on first use. Each fit instantiates it afresh with its
  * own memory, sized to its data, and drops both when done.
  */
-import { deterministicLog, type Rng } from '@plasticity/core';
+import { ValueError, type Rng } from '@plasticity/core';
 import { KERNELS_WASM_BASE64 } from './kernels-wasm.js';
 
 export interface KernelExports {
@@ -41,7 +41,16 @@ export interface KernelExports {
     stride: number,
   ): number;
   nmfUpdate(rows: number, indptr: number, x: number, num: number, den: number, stride: number, reg: number): void;
-  pcg32Fill(state: number, out: number, n: number): void;
+  normalFill(
+    state: number,
+    out: number,
+    rows: number,
+    width: number,
+    stride: number,
+    mean: number,
+    std: number,
+    spare: number,
+  ): number;
 }
 
 /** An instance of the kernels with its own memory. */
@@ -135,17 +144,16 @@ export function copyRows(from: ArrayLike<number>, fromWidth: number, to: Float32
   }
 }
 
-/** 32-bit draws per `pcg32Fill` call of {@link fillNormal}. */
-const RNG_CHUNK = 8192;
-
-/** The bytes of kernel memory {@link fillNormal} needs: the PCG32 state and a chunk of draws. */
-export const RNG_SCRATCH_BYTES = 16 + 4 * RNG_CHUNK;
+/** The bytes of kernel memory {@link fillNormal} needs: the PCG32 state and increment. */
+export const RNG_SCRATCH_BYTES = 16;
 
 /**
  * Fills `out` with `rng.normal(mean, std)` draws: the same numbers in the same order, leaving `rng`
- * in the same state (spare normal included) as that many `normal` calls. With `kernels`, the
- * PCG32 stream is drawn by the kernel's `pcg32Fill` (64-bit integer arithmetic, which JS lacks),
- * into `RNG_SCRATCH_BYTES` bytes at `scratchAt`; without, by `rng.normal` itself.
+ * in the same state (spare normal included) as that many `normal` calls. `layout` lays them out as
+ * rows of `width` draws `stride` elements apart (the padding in between is left alone). With
+ * `kernels`, `out` must lie in the kernel memory, and the kernel's `normalFill` draws them (it has
+ * the 64-bit integers PCG32 needs, which JS lacks) using `RNG_SCRATCH_BYTES` bytes at `scratchAt`;
+ * without, `rng.normal` does.
  */
 export function fillNormal(
   rng: Rng,
@@ -155,78 +163,42 @@ export function fillNormal(
   kernels?: { instance: KernelInstance; scratchAt: number },
   layout: { width: number; stride: number } = { width: out.length, stride: out.length },
 ): void {
-  // Rows of `width` draws, `stride` apart (the padding in between is left alone).
   const { width, stride } = layout;
-  const count = (out.length / stride) * width;
-  const skip = stride - width;
-  let at = 0;
-  let col = 0;
+  const rows = out.length / stride;
   if (kernels === undefined) {
-    for (let k = 0; k < count; k++) {
-      out[at++] = rng.normal(mean, std);
-      if (++col === width) {
-        col = 0;
-        at += skip;
-      }
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < width; c++) out[r * stride + c] = rng.normal(mean, std);
     }
     return;
   }
   const { instance, scratchAt } = kernels;
-  const { pcg32Fill } = instance.exports;
+  if (!(out instanceof Float32Array) || out.buffer !== instance.memory.buffer) {
+    throw new ValueError('fillNormal: with kernels, out must be a Float32Array view of the kernel memory.', {
+      field: 'out',
+      value: out,
+    });
+  }
   const state = rng.getState();
   const words = new Uint32Array(instance.memory.buffer, scratchAt, 4);
   words[0] = state.stateLo;
   words[1] = state.stateHi;
   words[2] = state.incLo;
   words[3] = state.incHi;
-  const drawsAt = scratchAt + 16;
-  const draws = new Uint32Array(instance.memory.buffer, drawsAt, RNG_CHUNK);
-  // The state at the start of the current chunk, to re-advance by exactly the draws used.
-  let chunkLo = words[0];
-  let chunkHi = words[1];
-  let used = RNG_CHUNK;
-  let drawn = false;
-  let spare = state.spareNormal;
-  for (let k = 0; k < count; k++) {
-    if (++col === width) col = 0;
-    if (spare !== null) {
-      out[at] = mean + std * spare;
-      at += col === 0 ? skip + 1 : 1;
-      spare = null;
-      continue;
-    }
-    let u: number;
-    let v: number;
-    let s: number;
-    do {
-      // Four draws: two 53-bit uniforms, as Rng.uniform makes them.
-      if (used > RNG_CHUNK - 4) {
-        // Rewind the unused tail of the chunk, then draw a fresh one.
-        if (drawn) {
-          words[0] = chunkLo;
-          words[1] = chunkHi;
-          pcg32Fill(scratchAt, drawsAt, used);
-        }
-        chunkLo = words[0]!;
-        chunkHi = words[1]!;
-        pcg32Fill(scratchAt, drawsAt, RNG_CHUNK);
-        drawn = true;
-        used = 0;
-      }
-      u = 2 * (((draws[used]! >>> 5) * 67108864 + (draws[used + 1]! >>> 6)) / 9007199254740992) - 1;
-      v = 2 * (((draws[used + 2]! >>> 5) * 67108864 + (draws[used + 3]! >>> 6)) / 9007199254740992) - 1;
-      used += 4;
-      s = u * u + v * v;
-    } while (s >= 1 || s === 0);
-    const factor = Math.sqrt((-2 * deterministicLog(s)) / s);
-    spare = v * factor;
-    out[at] = mean + std * u * factor;
-    at += col === 0 ? skip + 1 : 1;
-  }
-  if (drawn) {
-    words[0] = chunkLo;
-    words[1] = chunkHi;
-    pcg32Fill(scratchAt, drawsAt, used);
-  }
-  rng.setState({ stateHi: words[1]!, stateLo: words[0]!, incHi: state.incHi, incLo: state.incLo, spareNormal: spare });
+  const spare = instance.exports.normalFill(
+    scratchAt,
+    out.byteOffset,
+    rows,
+    width,
+    stride * 4,
+    mean,
+    std,
+    state.spareNormal ?? Number.NaN,
+  );
+  rng.setState({
+    stateHi: words[1]!,
+    stateLo: words[0]!,
+    incHi: state.incHi,
+    incLo: state.incLo,
+    spareNormal: Number.isNaN(spare) ? null : spare,
+  });
 }

@@ -197,23 +197,157 @@
           (br_if $vec (i32.lt_u (local.tee $f (i32.add (local.get $f) (i32.const 16))) (local.get $stride))))
         (br_if $row (i32.lt_u (local.tee $a (i32.add (local.get $a) (i32.const 1))) (local.get $rows))))))
 
-  ;; PCG32 (XSH RR), the generator of @plasticity/core's createRng: writes the next `n` 32-bit draws
-  ;; to `out` from the 64-bit state and increment at `state` (state, then increment, little-endian),
-  ;; and stores the advanced state back.
-  (func (export "pcg32Fill") (param $state i32) (param $out i32) (param $n i32)
-    (local $s i64) (local $inc i64) (local $old i64) (local $end i32)
-    (local.set $s (i64.load (local.get $state)))
-    (local.set $inc (i64.load offset=8 (local.get $state)))
-    (local.set $end (i32.add (local.get $out) (i32.shl (local.get $n) (i32.const 2))))
+;; Normal draws exactly as @plasticity/core's Rng.normal makes them: PCG32 (XSH RR) 32-bit
+  ;; draws, two per 53-bit uniform, Marsaglia's polar method, and fdlibm's log (as core's
+  ;; deterministicLog). The generator's 64-bit state and increment live in these globals while
+  ;; normalFill runs.
+  (global $state (mut i64) (i64.const 0))
+  (global $inc (mut i64) (i64.const 0))
+
+  (func $next (result i32)
+    (local $old i64)
+    (local.set $old (global.get $state))
+    (global.set $state (i64.add (i64.mul (local.get $old) (i64.const 6364136223846793005)) (global.get $inc)))
+    (i32.rotr
+      (i32.wrap_i64 (i64.shr_u (i64.xor (i64.shr_u (local.get $old) (i64.const 18)) (local.get $old)) (i64.const 27)))
+      (i32.wrap_i64 (i64.shr_u (local.get $old) (i64.const 59)))))
+
+  ;; 2u - 1 for u uniform on [0, 1) with 53 random bits (Rng.uniform).
+  (func $symmetric (result f64)
+    (f64.sub
+      (f64.mul (f64.const 2)
+        (f64.div
+          (f64.add
+            (f64.mul (f64.convert_i32_u (i32.shr_u (call $next) (i32.const 5))) (f64.const 67108864))
+            (f64.convert_i32_u (i32.shr_u (call $next) (i32.const 6))))
+          (f64.const 9007199254740992)))
+      (f64.const 1)))
+
+  ;; fdlibm's __ieee754_log (e_log.c), operation for operation as core's deterministicLog.
+  (func $log (export "log") (param $x f64) (result f64)
+    (local $hx i32) (local $lx i32) (local $k i32) (local $i0 i32) (local $i i32)
+    (local $f f64) (local $dk f64) (local $r f64) (local $s f64) (local $z f64) (local $w f64) (local $hfsq f64)
+    (local.set $hx (i32.wrap_i64 (i64.shr_u (i64.reinterpret_f64 (local.get $x)) (i64.const 32))))
+    (local.set $lx (i32.wrap_i64 (i64.reinterpret_f64 (local.get $x))))
+    (if (i32.lt_s (local.get $hx) (i32.const 0x00100000))
+      (then
+        (if (i32.eqz (i32.or (i32.and (local.get $hx) (i32.const 0x7fffffff)) (local.get $lx)))
+          (then (return (f64.const -inf))))
+        (if (i32.lt_s (local.get $hx) (i32.const 0)) (then (return (f64.const nan))))
+        (local.set $k (i32.const -54))
+        (local.set $x (f64.mul (local.get $x) (f64.const 1.8014398509481984e16)))
+        (local.set $hx (i32.wrap_i64 (i64.shr_u (i64.reinterpret_f64 (local.get $x)) (i64.const 32))))))
+    (if (i32.ge_s (local.get $hx) (i32.const 0x7ff00000)) (then (return (f64.add (local.get $x) (local.get $x)))))
+    (local.set $k (i32.add (local.get $k) (i32.sub (i32.shr_s (local.get $hx) (i32.const 20)) (i32.const 1023))))
+    (local.set $hx (i32.and (local.get $hx) (i32.const 0x000fffff)))
+    (local.set $i0 (i32.and (i32.add (local.get $hx) (i32.const 0x95f64)) (i32.const 0x100000)))
+    ;; x with its exponent set to 0 or -1: in [sqrt(2)/2, sqrt(2)).
+    (local.set $x
+      (f64.reinterpret_i64
+        (i64.or
+          (i64.shl (i64.extend_i32_u (i32.or (local.get $hx) (i32.xor (local.get $i0) (i32.const 0x3ff00000))))
+            (i64.const 32))
+          (i64.and (i64.reinterpret_f64 (local.get $x)) (i64.const 0xffffffff)))))
+    (local.set $k (i32.add (local.get $k) (i32.shr_s (local.get $i0) (i32.const 20))))
+    (local.set $f (f64.sub (local.get $x) (f64.const 1)))
+    (local.set $dk (f64.convert_i32_s (local.get $k)))
+    (if (i32.lt_s (i32.and (i32.const 0x000fffff) (i32.add (i32.const 2) (local.get $hx))) (i32.const 3))
+      (then
+        (if (f64.eq (local.get $f) (f64.const 0))
+          (then
+            (return
+              (select (f64.const 0)
+                (f64.add
+                  (f64.mul (local.get $dk) (f64.const 6.9314718036912381649e-1))
+                  (f64.mul (local.get $dk) (f64.const 1.90821492927058770002e-10)))
+                (i32.eqz (local.get $k))))))
+        (local.set $r
+          (f64.mul (f64.mul (local.get $f) (local.get $f))
+            (f64.sub (f64.const 0.5) (f64.mul (f64.const 0.3333333333333333) (local.get $f)))))
+        (return
+          (select (f64.sub (local.get $f) (local.get $r))
+            (f64.sub (f64.mul (local.get $dk) (f64.const 6.9314718036912381649e-1))
+              (f64.sub
+                (f64.sub (local.get $r) (f64.mul (local.get $dk) (f64.const 1.90821492927058770002e-10)))
+                (local.get $f)))
+            (i32.eqz (local.get $k))))))
+    (local.set $s (f64.div (local.get $f) (f64.add (f64.const 2) (local.get $f))))
+    (local.set $z (f64.mul (local.get $s) (local.get $s)))
+    (local.set $w (f64.mul (local.get $z) (local.get $z)))
+    ;; r = t2 + t1
+    (local.set $r
+      (f64.add
+        (f64.mul (local.get $z)
+          (f64.add (f64.const 6.66666666666673513e-1)
+            (f64.mul (local.get $w)
+              (f64.add (f64.const 2.857142874366239149e-1)
+                (f64.mul (local.get $w)
+                  (f64.add (f64.const 1.818357216161805012e-1)
+                    (f64.mul (local.get $w) (f64.const 1.479819860511658591e-1))))))))
+        (f64.mul (local.get $w)
+          (f64.add (f64.const 3.999999999940941908e-1)
+            (f64.mul (local.get $w)
+              (f64.add (f64.const 2.222219843214978396e-1)
+                (f64.mul (local.get $w) (f64.const 1.531383769920937332e-1))))))))
+    (local.set $i (i32.or (i32.sub (local.get $hx) (i32.const 0x6147a)) (i32.sub (i32.const 0x6b851) (local.get $hx))))
+    (if (i32.gt_s (local.get $i) (i32.const 0))
+      (then
+        (local.set $hfsq (f64.mul (f64.mul (f64.const 0.5) (local.get $f)) (local.get $f)))
+        (return
+          (select
+            (f64.sub (local.get $f)
+              (f64.sub (local.get $hfsq) (f64.mul (local.get $s) (f64.add (local.get $hfsq) (local.get $r)))))
+            (f64.sub (f64.mul (local.get $dk) (f64.const 6.9314718036912381649e-1))
+              (f64.sub
+                (f64.sub (local.get $hfsq)
+                  (f64.add (f64.mul (local.get $s) (f64.add (local.get $hfsq) (local.get $r)))
+                    (f64.mul (local.get $dk) (f64.const 1.90821492927058770002e-10))))
+                (local.get $f)))
+            (i32.eqz (local.get $k))))))
+    (select
+      (f64.sub (local.get $f) (f64.mul (local.get $s) (f64.sub (local.get $f) (local.get $r))))
+      (f64.sub (f64.mul (local.get $dk) (f64.const 6.9314718036912381649e-1))
+        (f64.sub
+          (f64.sub (f64.mul (local.get $s) (f64.sub (local.get $f) (local.get $r)))
+            (f64.mul (local.get $dk) (f64.const 1.90821492927058770002e-10)))
+          (local.get $f)))
+      (i32.eqz (local.get $k))))
+
+  ;; Writes `rows` rows of `width` float32 draws of N(mean, std²), rows `stride` bytes apart, to
+  ;; `out`, advancing the PCG32 state and increment stored at `state` (little-endian i64s, state
+  ;; first). `spare` is the generator's pending second normal (NaN: none); returns the new one.
+  (func (export "normalFill")
+    (param $state i32) (param $out i32) (param $rows i32) (param $width i32) (param $stride i32)
+    (param $mean f64) (param $std f64) (param $spare f64)
+    (result f64)
+    (local $r i32) (local $c i32) (local $at i32) (local $u f64) (local $v f64) (local $s f64) (local $factor f64)
+    (local $value f64)
+    (global.set $state (i64.load (local.get $state)))
+    (global.set $inc (i64.load offset=8 (local.get $state)))
     (block $done
-      (br_if $done (i32.eqz (local.get $n)))
-      (loop $draw
-        (local.set $old (local.get $s))
-        (local.set $s (i64.add (i64.mul (local.get $old) (i64.const 6364136223846793005)) (local.get $inc)))
-        (i32.store (local.get $out)
-          (i32.rotr
-            (i32.wrap_i64 (i64.shr_u (i64.xor (i64.shr_u (local.get $old) (i64.const 18)) (local.get $old)) (i64.const 27)))
-            (i32.wrap_i64 (i64.shr_u (local.get $old) (i64.const 59)))))
-        (br_if $draw (i32.lt_u (local.tee $out (i32.add (local.get $out) (i32.const 4))) (local.get $end)))))
-    (i64.store (local.get $state) (local.get $s)))
+      (br_if $done (i32.or (i32.eqz (local.get $rows)) (i32.eqz (local.get $width))))
+      (loop $row
+        (local.set $at (i32.add (local.get $out) (i32.mul (local.get $r) (local.get $stride))))
+        (local.set $c (i32.const 0))
+        (loop $col
+          (if (f64.eq (local.get $spare) (local.get $spare))
+            (then
+              (local.set $value (f64.add (local.get $mean) (f64.mul (local.get $std) (local.get $spare))))
+              (local.set $spare (f64.const nan)))
+            (else
+              (loop $reject
+                (local.set $u (call $symmetric))
+                (local.set $v (call $symmetric))
+                (local.set $s (f64.add (f64.mul (local.get $u) (local.get $u)) (f64.mul (local.get $v) (local.get $v))))
+                (br_if $reject (i32.or (f64.ge (local.get $s) (f64.const 1)) (f64.eq (local.get $s) (f64.const 0)))))
+              (local.set $factor
+                (f64.sqrt (f64.div (f64.mul (f64.const -2) (call $log (local.get $s))) (local.get $s))))
+              (local.set $spare (f64.mul (local.get $v) (local.get $factor)))
+              (local.set $value
+                (f64.add (local.get $mean) (f64.mul (f64.mul (local.get $std) (local.get $u)) (local.get $factor))))))
+          (f32.store (i32.add (local.get $at) (i32.shl (local.get $c) (i32.const 2))) (f32.demote_f64 (local.get $value)))
+          (br_if $col (i32.lt_u (local.tee $c (i32.add (local.get $c) (i32.const 1))) (local.get $width))))
+        (br_if $row (i32.lt_u (local.tee $r (i32.add (local.get $r) (i32.const 1))) (local.get $rows)))))
+    (i64.store (local.get $state) (global.get $state))
+    (local.get $spare))
 )
