@@ -206,7 +206,7 @@ export class NMF extends Recommender {
  * same multiplicative updates as the JS path, with float32 factors and sums. Returns undefined when
  * the kernels cannot run here.
  */
-export async function nmfFitWasm(
+async function nmfFitWasm(
   F: number,
   epochs: number,
   byUser: Csr,

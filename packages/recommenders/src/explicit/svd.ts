@@ -272,7 +272,7 @@ interface FittedFactors {
  * SVD's SGD in JS, in float64: the fallback where WebAssembly SIMD is unavailable. `pu` and `qi`
  * hold the initial factors (and are trained in place).
  */
-export function svdFitJs(
+function svdFitJs(
   F: number,
   epochs: number,
   byUser: Csr,
@@ -322,23 +322,29 @@ interface SvdLayout {
 function svdLayout(numUsers: number, numItems: number, n: number, F: number): SvdLayout {
   const Fp = Math.ceil(F / 4) * 4;
   const plan = new MemoryPlan();
+  const usersAt = plan.take(4 * n);
+  const itemsAt = plan.take(4 * n);
+  const ratingsAt = plan.take(4 * n);
+  const buAt = plan.take(8 * numUsers);
+  const biAt = plan.take(8 * numItems);
+  const puAt = plan.take(4 * Fp * numUsers);
+  const qiAt = plan.take(4 * Fp * numItems);
+  const rngAt = plan.take(RNG_SCRATCH_BYTES);
   return {
     numUsers,
     numItems,
     n,
     F,
     Fp,
-    usersAt: plan.take(4 * n),
-    itemsAt: plan.take(4 * n),
-    ratingsAt: plan.take(4 * n),
-    buAt: plan.take(8 * numUsers),
-    biAt: plan.take(8 * numItems),
-    puAt: plan.take(4 * Fp * numUsers),
-    qiAt: plan.take(4 * Fp * numItems),
-    rngAt: plan.take(RNG_SCRATCH_BYTES),
-    get bytes() {
-      return plan.bytes;
-    },
+    usersAt,
+    itemsAt,
+    ratingsAt,
+    buAt,
+    biAt,
+    puAt,
+    qiAt,
+    rngAt,
+    bytes: plan.bytes,
   };
 }
 
@@ -347,7 +353,7 @@ function svdLayout(numUsers: number, numItems: number, n: number, F: number): Sv
  * with float32 factors (four lanes at a time) and float64 biases and errors, from the initial
  * factors already in the kernel memory.
  */
-export function svdFitWasm(
+function svdFitWasm(
   kernels: KernelInstance,
   layout: SvdLayout,
   epochs: number,
@@ -376,7 +382,7 @@ export function svdFitWasm(
       j++;
     }
   }
-  const [lrBu, lrBi, lrPu, lrQi, regBu, regBi, regPu, regQi] = rates as unknown as number[];
+  const [lrBu, lrBi, lrPu, lrQi, regBu, regBi, regPu, regQi] = Array.from(rates);
   const keepP = 1 - lrPu! * regPu!;
   const keepQ = 1 - lrQi! * regQi!;
   const { svdEpoch: kernel } = kernels.exports;
