@@ -252,13 +252,18 @@ export function stateI32(state: RecommenderState, name: string): Int32Array {
   return a;
 }
 
+export interface VisitOrder {
+  users: Int32Array;
+  positions: Int32Array;
+}
+
 /**
  * The order SGD visits the ratings in: users in a random order, each user's ratings (CSR
  * positions, kept within the user's row range) in a random order — the order Surprise visits a
  * trainset built from shuffled ratings (as its KFold makes). With `shuffle` false: users by index,
  * ratings by item index.
  */
-export function visitOrder(csr: Csr, rng: Rng | undefined): { users: Int32Array; positions: Int32Array } {
+export function visitOrder(csr: Csr, rng: Rng | undefined): VisitOrder {
   const users = new Int32Array(csr.numRows);
   const positions = new Int32Array(csr.indices.length);
   for (let k = 0; k < positions.length; k++) positions[k] = k;

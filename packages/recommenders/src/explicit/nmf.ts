@@ -10,7 +10,8 @@
  * ```
  */
 import { ValueError, createRng, describeValue, registerRecommender, type ConfigDict } from '@plasticity/core';
-import type { Interactions } from '../interactions.js';
+import type { Csr, Interactions } from '../interactions.js';
+import { MemoryPlan, copyRows, instantiateKernels } from '../internal/kernels.js';
 import { Recommender, type RecommenderState } from '../recommender.js';
 import { checkInt, checkNumber, factorCosine } from './common.js';
 import { stateF32 } from './common.js';
@@ -85,13 +86,39 @@ export class NMF extends Recommender {
     return { nFactors, nEpochs, biased, regPu, regQi, regBu, regBi, lrBu, lrBi, initLow, initHigh, seed };
   }
 
-  protected fitModel(data: Interactions): void {
+  protected async fitModel(data: Interactions): Promise<void> {
     const F = this.nFactors;
     const rng = createRng(this.seed);
     const pu = new Float64Array(data.numUsers * F);
     const qi = new Float64Array(data.numItems * F);
     for (let k = 0; k < pu.length; k++) pu[k] = rng.uniform(this.initLow, this.initHigh);
     for (let k = 0; k < qi.length; k++) qi[k] = rng.uniform(this.initLow, this.initHigh);
+    this.emit({ type: 'begin', label: 'fit', epochs: this.nEpochs, steps: data.size });
+    const onEpoch = (epoch: number, sse: number): void =>
+      this.emit({ type: 'epoch', epoch, epochs: this.nEpochs, metrics: { rmse: Math.sqrt(sse / data.size) } });
+    const fitted = this.biased
+      ? undefined
+      : await nmfFitWasm(F, this.nEpochs, data.byUser(), data.byItem(), pu, qi, this.regPu, this.regQi, onEpoch);
+    if (fitted === undefined) {
+      this.fitJs(data, pu, qi, onEpoch);
+    } else {
+      this.pu = fitted.pu;
+      this.qi = fitted.qi;
+      this.bu = new Float32Array(data.numUsers);
+      this.bi = new Float32Array(data.numItems);
+      this.mu = 0;
+    }
+    this.emit({ type: 'end' });
+  }
+
+  /** The JS path, in float64: biased NMF, or wherever WebAssembly SIMD is unavailable. */
+  private fitJs(
+    data: Interactions,
+    pu: Float64Array,
+    qi: Float64Array,
+    onEpoch: (epoch: number, sse: number) => void,
+  ): void {
+    const F = this.nFactors;
     const bu = new Float64Array(data.numUsers);
     const bi = new Float64Array(data.numItems);
     const mu = this.biased ? data.globalMean : 0;
@@ -103,7 +130,6 @@ export class NMF extends Recommender {
     const byItem = data.byItem();
     const { indptr, indices, values } = byUser;
     const { biased, lrBu, lrBi, regBu, regBi, regPu, regQi } = this;
-    this.emit({ type: 'begin', label: 'fit', epochs: this.nEpochs, steps: data.size });
     for (let epoch = 0; epoch < this.nEpochs; epoch++) {
       userNum.fill(0);
       userDen.fill(0);
@@ -137,14 +163,13 @@ export class NMF extends Recommender {
           }
         }
       }
-      this.emit({ type: 'epoch', epoch, epochs: this.nEpochs, metrics: { rmse: Math.sqrt(sse / data.size) } });
+      onEpoch(epoch, sse);
     }
     this.pu = Float32Array.from(pu);
     this.qi = Float32Array.from(qi);
     this.bu = Float32Array.from(bu);
     this.bi = Float32Array.from(bi);
     this.mu = mu;
-    this.emit({ type: 'end' });
   }
 
   protected estimate(u: number, i: number): number {
@@ -174,6 +199,71 @@ export class NMF extends Recommender {
     this.pu = stateF32(state, 'pu');
     this.qi = stateF32(state, 'qi');
   }
+}
+
+/**
+ * Unbiased NMF in the WebAssembly SIMD kernels (`nmfSide` and `nmfUpdate` of kernels.wat): the
+ * same multiplicative updates as the JS path, with float32 factors and sums. Returns undefined when
+ * the kernels cannot run here.
+ */
+async function nmfFitWasm(
+  F: number,
+  epochs: number,
+  byUser: Csr,
+  byItem: Csr,
+  pu: Float64Array,
+  qi: Float64Array,
+  regPu: number,
+  regQi: number,
+  onEpoch: (epoch: number, sse: number) => void,
+): Promise<{ pu: Float32Array; qi: Float32Array } | undefined> {
+  const numUsers = byUser.numRows;
+  const numItems = byItem.numRows;
+  const n = byUser.indices.length;
+  const Fp = Math.ceil(F / 4) * 4;
+  const plan = new MemoryPlan();
+  const csrAt = (csr: Csr): [number, number, number] => [
+    plan.take(4 * (csr.numRows + 1)),
+    plan.take(4 * n),
+    plan.take(4 * n),
+  ];
+  const userCsr = csrAt(byUser);
+  const itemCsr = csrAt(byItem);
+  const puAt = plan.take(4 * Fp * numUsers);
+  const qiAt = plan.take(4 * Fp * numItems);
+  const userNum = plan.take(4 * Fp * numUsers);
+  const userDen = plan.take(4 * Fp * numUsers);
+  const itemNum = plan.take(4 * Fp * numItems);
+  const itemDen = plan.take(4 * Fp * numItems);
+  const kernels = await instantiateKernels(plan.bytes);
+  if (kernels === undefined) return undefined;
+  const buffer = kernels.memory.buffer;
+  for (const [csr, [indptrAt, indicesAt, valuesAt]] of [
+    [byUser, userCsr],
+    [byItem, itemCsr],
+  ] as const) {
+    new Int32Array(buffer, indptrAt, csr.numRows + 1).set(csr.indptr);
+    new Int32Array(buffer, indicesAt, n).set(csr.indices);
+    new Float32Array(buffer, valuesAt, n).set(csr.values);
+  }
+  const puMem = new Float32Array(buffer, puAt, Fp * numUsers);
+  const qiMem = new Float32Array(buffer, qiAt, Fp * numItems);
+  copyRows(pu, F, puMem, Fp);
+  copyRows(qi, F, qiMem, Fp);
+  const { nmfSide, nmfUpdate } = kernels.exports;
+  const stride = Fp * 4;
+  for (let epoch = 0; epoch < epochs; epoch++) {
+    const sse = nmfSide(numUsers, ...userCsr, puAt, qiAt, userNum, userDen, stride);
+    nmfSide(numItems, ...itemCsr, qiAt, puAt, itemNum, itemDen, stride);
+    nmfUpdate(numUsers, userCsr[0], puAt, userNum, userDen, stride, regPu);
+    nmfUpdate(numItems, itemCsr[0], qiAt, itemNum, itemDen, stride, regQi);
+    onEpoch(epoch, sse);
+  }
+  const outPu = new Float32Array(numUsers * F);
+  const outQi = new Float32Array(numItems * F);
+  copyRows(puMem, Fp, outPu, F);
+  copyRows(qiMem, Fp, outQi, F);
+  return { pu: outPu, qi: outQi };
 }
 
 /**

@@ -13,9 +13,17 @@
  */
 import { createRng, registerRecommender, type ConfigDict } from '@plasticity/core';
 import { FoldedUser, prepareFoldIn, type FoldIn, type FoldInOptions, type FoldInRating } from '../fold-in.js';
-import type { Interactions } from '../interactions.js';
+import type { Csr, Interactions } from '../interactions.js';
 import { Recommender, type RecommenderState } from '../recommender.js';
-import { checkInt, checkNumber, factorCosine, ridgeFoldIn, visitOrder } from './common.js';
+import {
+  MemoryPlan,
+  RNG_SCRATCH_BYTES,
+  copyRows,
+  fillNormal,
+  instantiateKernels,
+  type KernelInstance,
+} from '../internal/kernels.js';
+import { checkInt, checkNumber, factorCosine, ridgeFoldIn, visitOrder, type VisitOrder } from './common.js';
 import { stateF32 } from './common.js';
 
 export interface SVDConfig {
@@ -137,29 +145,43 @@ export class SVD extends FactorModel implements FoldIn {
     this.biased = config.biased ?? true;
   }
 
-  protected fitModel(data: Interactions): void {
+  protected async fitModel(data: Interactions): Promise<void> {
     const F = this.nFactors;
     const { lrBu, lrBi, lrPu, lrQi, regBu, regBi, regPu, regQi } = this.rates;
-    const rng = createRng(this.seed);
-    const pu = normalMatrix(rng, data.numUsers * F, this.initMean, this.initStd);
-    const qi = normalMatrix(rng, data.numItems * F, this.initMean, this.initStd);
-    const bu = new Float64Array(data.numUsers);
-    const bi = new Float64Array(data.numItems);
-    const mu = this.biased ? data.globalMean : 0;
     const byUser = data.byUser();
-    const { indptr, indices, values } = byUser;
-    const order = visitOrder(byUser, this.shuffle ? rng.fork() : undefined);
-    const biased = this.biased;
-    this.emit({ type: 'begin', label: 'fit', epochs: this.nEpochs, steps: data.size });
+    const layout = svdLayout(data.numUsers, data.numItems, byUser.indices.length, F);
+    const kernels = await instantiateKernels(layout.bytes);
+    const rng = createRng(this.seed);
+    const mu = this.biased ? data.globalMean : 0;
     const rates = Float64Array.of(lrBu, lrBi, lrPu, lrQi, regBu, regBi, regPu, regQi);
-    for (let epoch = 0; epoch < this.nEpochs; epoch++) {
-      const sse = svdEpoch(F, order.users, order.positions, indptr, indices, values, pu, qi, bu, bi, mu, biased, rates);
+    const onEpoch = (epoch: number, sse: number): void =>
       this.emit({ type: 'epoch', epoch, epochs: this.nEpochs, metrics: { rmse: Math.sqrt(sse / data.size) } });
+    let fitted: FittedFactors;
+    if (kernels === undefined) {
+      const pu = new Float64Array(data.numUsers * F);
+      const qi = new Float64Array(data.numItems * F);
+      fillNormal(rng, pu, this.initMean, this.initStd);
+      fillNormal(rng, qi, this.initMean, this.initStd);
+      const order = visitOrder(byUser, this.shuffle ? rng.fork() : undefined);
+      this.emit({ type: 'begin', label: 'fit', epochs: this.nEpochs, steps: data.size });
+      fitted = svdFitJs(F, this.nEpochs, byUser, order, pu, qi, mu, this.biased, rates, onEpoch);
+    } else {
+      // The same draws as the JS path, straight into the kernel's padded float32 rows.
+      const { buffer } = kernels.memory;
+      const scratch = { instance: kernels, scratchAt: layout.rngAt };
+      const rows = { width: F, stride: layout.Fp };
+      const puMem = new Float32Array(buffer, layout.puAt, layout.Fp * data.numUsers);
+      const qiMem = new Float32Array(buffer, layout.qiAt, layout.Fp * data.numItems);
+      fillNormal(rng, puMem, this.initMean, this.initStd, scratch, rows);
+      fillNormal(rng, qiMem, this.initMean, this.initStd, scratch, rows);
+      const order = visitOrder(byUser, this.shuffle ? rng.fork() : undefined);
+      this.emit({ type: 'begin', label: 'fit', epochs: this.nEpochs, steps: data.size });
+      fitted = svdFitWasm(kernels, layout, this.nEpochs, byUser, order, mu, this.biased, rates, onEpoch);
     }
-    this.pu = Float32Array.from(pu);
-    this.qi = Float32Array.from(qi);
-    this.bu = Float32Array.from(bu);
-    this.bi = Float32Array.from(bi);
+    this.pu = fitted.pu;
+    this.qi = fitted.qi;
+    this.bu = fitted.bu;
+    this.bi = fitted.bi;
     this.mu = mu;
     this.emit({ type: 'end' });
   }
@@ -237,6 +259,167 @@ export class SVD extends FactorModel implements FoldIn {
     this.pu = stateF32(state, 'pu');
     this.qi = stateF32(state, 'qi');
   }
+}
+
+interface FittedFactors {
+  pu: Float32Array;
+  qi: Float32Array;
+  bu: Float32Array;
+  bi: Float32Array;
+}
+
+/**
+ * SVD's SGD in JS, in float64: the fallback where WebAssembly SIMD is unavailable. `pu` and `qi`
+ * hold the initial factors (and are trained in place).
+ */
+function svdFitJs(
+  F: number,
+  epochs: number,
+  byUser: Csr,
+  order: VisitOrder,
+  pu: Float64Array,
+  qi: Float64Array,
+  mu: number,
+  biased: boolean,
+  rates: Float64Array,
+  onEpoch: (epoch: number, sse: number) => void,
+): FittedFactors {
+  const { indptr, indices, values } = byUser;
+  const bu = new Float64Array(byUser.numRows);
+  const bi = new Float64Array(qi.length / F);
+  for (let epoch = 0; epoch < epochs; epoch++) {
+    onEpoch(
+      epoch,
+      svdEpoch(F, order.users, order.positions, indptr, indices, values, pu, qi, bu, bi, mu, biased, rates),
+    );
+  }
+  return {
+    pu: Float32Array.from(pu),
+    qi: Float32Array.from(qi),
+    bu: Float32Array.from(bu),
+    bi: Float32Array.from(bi),
+  };
+}
+
+/** Where SVD's arrays lie in the kernel memory (byte offsets), for `F` factors padded to `Fp`. */
+interface SvdLayout {
+  numUsers: number;
+  numItems: number;
+  n: number;
+  F: number;
+  Fp: number;
+  usersAt: number;
+  itemsAt: number;
+  ratingsAt: number;
+  buAt: number;
+  biAt: number;
+  puAt: number;
+  qiAt: number;
+  rngAt: number;
+  bytes: number;
+}
+
+function svdLayout(numUsers: number, numItems: number, n: number, F: number): SvdLayout {
+  const Fp = Math.ceil(F / 4) * 4;
+  const plan = new MemoryPlan();
+  const usersAt = plan.take(4 * n);
+  const itemsAt = plan.take(4 * n);
+  const ratingsAt = plan.take(4 * n);
+  const buAt = plan.take(8 * numUsers);
+  const biAt = plan.take(8 * numItems);
+  const puAt = plan.take(4 * Fp * numUsers);
+  const qiAt = plan.take(4 * Fp * numItems);
+  const rngAt = plan.take(RNG_SCRATCH_BYTES);
+  return {
+    numUsers,
+    numItems,
+    n,
+    F,
+    Fp,
+    usersAt,
+    itemsAt,
+    ratingsAt,
+    buAt,
+    biAt,
+    puAt,
+    qiAt,
+    rngAt,
+    bytes: plan.bytes,
+  };
+}
+
+/**
+ * SVD's SGD in the WebAssembly SIMD kernel (`svdEpoch` of kernels.wat): the same update rules
+ * with float32 factors (four lanes at a time) and float64 biases and errors, from the initial
+ * factors already in the kernel memory.
+ */
+function svdFitWasm(
+  kernels: KernelInstance,
+  layout: SvdLayout,
+  epochs: number,
+  byUser: Csr,
+  order: VisitOrder,
+  mu: number,
+  biased: boolean,
+  rates: Float64Array,
+  onEpoch: (epoch: number, sse: number) => void,
+): FittedFactors {
+  const { numUsers, numItems, n, F, Fp, usersAt, itemsAt, ratingsAt, buAt, biAt, puAt, qiAt } = layout;
+  const buffer = kernels.memory.buffer;
+  // The ratings in visiting order, as parallel arrays.
+  const users = new Int32Array(buffer, usersAt, n);
+  const items = new Int32Array(buffer, itemsAt, n);
+  const ratings = new Float32Array(buffer, ratingsAt, n);
+  const { indptr, indices, values } = byUser;
+  let j = 0;
+  for (let ui = 0; ui < order.users.length; ui++) {
+    const u = order.users[ui]!;
+    for (let p = indptr[u]!; p < indptr[u + 1]!; p++) {
+      const k = order.positions[p]!;
+      users[j] = u;
+      items[j] = indices[k]!;
+      ratings[j] = values[k]!;
+      j++;
+    }
+  }
+  const [lrBu, lrBi, lrPu, lrQi, regBu, regBi, regPu, regQi] = Array.from(rates);
+  const keepP = 1 - lrPu! * regPu!;
+  const keepQ = 1 - lrQi! * regQi!;
+  const { svdEpoch: kernel } = kernels.exports;
+  for (let epoch = 0; epoch < epochs; epoch++) {
+    const sse = kernel(
+      n,
+      usersAt,
+      itemsAt,
+      ratingsAt,
+      puAt,
+      qiAt,
+      buAt,
+      biAt,
+      Fp * 4,
+      mu,
+      biased ? 1 : 0,
+      lrBu!,
+      lrBi!,
+      regBu!,
+      regBi!,
+      lrPu!,
+      lrQi!,
+      keepP,
+      keepQ,
+    );
+    onEpoch(epoch, sse);
+  }
+  const outPu = new Float32Array(numUsers * F);
+  const outQi = new Float32Array(numItems * F);
+  copyRows(new Float32Array(buffer, puAt, Fp * numUsers), Fp, outPu, F);
+  copyRows(new Float32Array(buffer, qiAt, Fp * numItems), Fp, outQi, F);
+  return {
+    pu: outPu,
+    qi: outQi,
+    bu: Float32Array.from(new Float64Array(buffer, buAt, numUsers)),
+    bi: Float32Array.from(new Float64Array(buffer, biAt, numItems)),
+  };
 }
 
 /**
