@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { memoryIO, registerBackendPlugin, useBackend } from '@plasticity/core';
+import { createRng, memoryIO, registerBackendPlugin, useBackend } from '@plasticity/core';
 import { cpuBackend } from '@plasticity/backend-cpu';
 import { expectNoTensorLeaks } from '@plasticity/test-utils';
 import { Interactions } from './interactions.js';
@@ -115,7 +115,20 @@ describe('TwoTower', () => {
     }
     const loss = model.inBatchLoss(tf.tensor1d(us, 'int32'), tf.tensor1d(is, 'int32'));
     expect(loss.dataSync()[0]).toBeCloseTo(want, 5);
-    tf.dispose(loss);
+    // With the logQ correction, column c's logit loses log q of its item.
+    const logQ = [Math.log(0.5), Math.log(0.2), Math.log(0.5)];
+    let wantCorrected = 0;
+    for (let r = 0; r < 3; r++) {
+      const logits = is.map((i, c) => {
+        if (c !== r && i === is[r]) return -Infinity;
+        return unit(ue!, us[r]!).reduce((s, v, k) => s + v * unit(ie!, i)[k]!, 0) / 0.5 - logQ[c]!;
+      });
+      const lse = Math.log(logits.reduce((s, l) => s + Math.exp(l), 0));
+      wantCorrected += (lse - logits[r]!) / 3;
+    }
+    const corrected = model.inBatchLoss(tf.tensor1d(us, 'int32'), tf.tensor1d(is, 'int32'), tf.tensor1d(logQ));
+    expect(corrected.dataSync()[0]).toBeCloseTo(wantCorrected, 5);
+    tf.dispose([loss, corrected]);
     // Scores are cosine / nothing else: predict = unit(u)·unit(i).
     const dotted = unit(ue!, us[0]!).reduce((s, v, k) => s + v * unit(ie!, tiny.itemIndex(3)!)[k]!, 0);
     expect(model.predict('a', 3).estimate).toBeCloseTo(dotted, 5);
@@ -154,4 +167,78 @@ describe('TwoTower', () => {
       expect(() => new TwoTower({ temperature: 0 })).toThrow(/temperature must be a positive number/);
     },
   );
+
+  it(
+    'the logQ correction keeps popular items up where popularity is the only signal (seeded)',
+    { timeout: 120_000 },
+    async () => {
+      // Every user picks items with Zipf probabilities, independent of who they are: the right
+      // ranking is by popularity. In-batch softmax without the correction pushes popular items down.
+      const rng = createRng(17);
+      const items = 30;
+      const weights = Array.from({ length: items }, (_, j) => 1 / (j + 1));
+      const total = weights.reduce((a, b) => a + b, 0);
+      const users: string[] = [];
+      const picked: number[] = [];
+      for (let u = 0; u < 150; u++) {
+        const seen = new Set<number>();
+        while (seen.size < 6) {
+          let r = rng.uniform() * total;
+          let j = 0;
+          while (r > weights[j]!) r -= weights[j++]!;
+          seen.add(Math.min(j, items - 1));
+        }
+        for (const j of seen) {
+          users.push(`u${u}`);
+          picked.push(j);
+        }
+      }
+      const data = Interactions.fromArrays({ users, items: picked });
+      const counts = new Array<number>(items).fill(0);
+      for (const j of picked) counts[j]! += 1;
+      const rankCorrelation = async (samplingCorrection: boolean): Promise<number> => {
+        const model = await new TwoTower({ dim: 8, epochs: 8, batchSize: 64, seed: 2, samplingCorrection }).fit(data);
+        const mean = new Array<number>(items).fill(0);
+        for (let u = 0; u < 150; u++) {
+          const scores = model.scoreAll(`u${u}`);
+          for (let j = 0; j < items; j++) mean[j]! += scores[data.itemIndex(j)!]! / 150;
+        }
+        model.dispose();
+        return spearman(mean, counts);
+      };
+      const corrected = await rankCorrelation(true);
+      const plain = await rankCorrelation(false);
+      expect(corrected).toBeGreaterThan(0.7);
+      expect(corrected).toBeGreaterThan(plain + 0.2);
+    },
+  );
 });
+
+/** Spearman's rank correlation (no ties expected in the scores; counts' ties get mean ranks). */
+function spearman(a: number[], b: number[]): number {
+  const ranks = (v: number[]): number[] => {
+    const order = v.map((x, i) => [x, i] as const).sort((p, q) => p[0] - q[0]);
+    const out = new Array<number>(v.length);
+    for (let k = 0; k < order.length;) {
+      let e = k;
+      while (e + 1 < order.length && order[e + 1]![0] === order[k]![0]) e++;
+      for (let t = k; t <= e; t++) out[order[t]![1]] = (k + e) / 2;
+      k = e + 1;
+    }
+    return out;
+  };
+  const ra = ranks(a);
+  const rb = ranks(b);
+  const mean = (v: number[]): number => v.reduce((s, x) => s + x, 0) / v.length;
+  const ma = mean(ra);
+  const mb = mean(rb);
+  let num = 0;
+  let da = 0;
+  let db = 0;
+  for (let i = 0; i < ra.length; i++) {
+    num += (ra[i]! - ma) * (rb[i]! - mb);
+    da += (ra[i]! - ma) ** 2;
+    db += (rb[i]! - mb) ** 2;
+  }
+  return num / Math.sqrt(da * db);
+}

@@ -326,6 +326,13 @@ export interface TwoTowerConfig {
   learningRate?: number;
   /** Default 0. */
   seed?: number;
+  /**
+   * Subtract the log of each item's in-batch sampling probability (its share of the interactions)
+   * from its logits while training: the logQ correction of Yi et al. (RecSys 2019), also in
+   * TensorFlow Recommenders. In-batch negatives are drawn in proportion to popularity, so without
+   * it popular items are pushed down and the model ranks worse than popularity alone. Default true.
+   */
+  samplingCorrection?: boolean;
 }
 
 export class TwoTower extends NeuralRecommender {
@@ -334,6 +341,7 @@ export class TwoTower extends NeuralRecommender {
   readonly hidden: readonly number[];
   readonly normalize: boolean;
   readonly temperature: number;
+  readonly samplingCorrection: boolean;
 
   constructor(config: TwoTowerConfig = {}) {
     super(config.epochs ?? 10, config.batchSize ?? 256, config.learningRate ?? 0.01, config.seed ?? 0);
@@ -341,6 +349,7 @@ export class TwoTower extends NeuralRecommender {
     this.hidden = config.hidden === undefined ? [] : checkLayers(config.hidden);
     this.normalize = config.normalize ?? true;
     this.temperature = checkPositive('temperature', config.temperature ?? (this.normalize ? 0.1 : 1));
+    this.samplingCorrection = config.samplingCorrection ?? true;
   }
 
   getConfig(): ConfigDict {
@@ -349,6 +358,7 @@ export class TwoTower extends NeuralRecommender {
       hidden: [...this.hidden],
       temperature: this.temperature,
       normalize: this.normalize,
+      samplingCorrection: this.samplingCorrection,
       epochs: this.epochs,
       batchSize: this.batchSize,
       learningRate: this.learningRate,
@@ -393,6 +403,10 @@ export class TwoTower extends NeuralRecommender {
     const optimizer = new Adam({ learningRate: this.learningRate });
     const vars = this.trainableWeights();
     const n = data.size;
+    // log q_j: the chance that a batch slot holds item j.
+    const counts = new Float32Array(data.numItems);
+    for (let e = 0; e < n; e++) counts[data.items[e]!]! += 1;
+    const logQ = Float32Array.from(counts, (c) => Math.log(Math.max(c, 1) / n));
     this.emit({ type: 'begin', label: 'TwoTower', epochs: this.epochs, steps: Math.ceil(n / this.batchSize) });
     try {
       for (let epoch = 0; epoch < this.epochs; epoch++) {
@@ -410,10 +424,13 @@ export class TwoTower extends NeuralRecommender {
             Int32Array.from(idx, (r) => data.items[r]!),
             'int32',
           );
-          const loss = optimizer.minimize(() => this.inBatchLoss(bu, bi), true, vars)!;
+          const bq = this.samplingCorrection
+            ? tf.tensor1d(Float32Array.from(idx, (r) => logQ[data.items[r]!]!))
+            : undefined;
+          const loss = optimizer.minimize(() => this.inBatchLoss(bu, bi, bq), true, vars)!;
           lossSum += loss.dataSync()[0]!;
           batches++;
-          tf.dispose([bu, bi, loss]);
+          tf.dispose([bu, bi, loss, ...(bq === undefined ? [] : [bq])]);
           if (batches % 50 === 0) await tf.nextFrame();
         }
         this.emit({ type: 'epoch', epoch, epochs: this.epochs, metrics: { loss: lossSum / Math.max(1, batches) } });
@@ -426,14 +443,16 @@ export class TwoTower extends NeuralRecommender {
 
   /**
    * Softmax cross-entropy of each user against the batch's items, its own item the target. Other
-   * rows with the same item are masked out (they are not negatives).
+   * rows with the same item are masked out (they are not negatives). With `logQ` (the log sampling
+   * probability of each row's item) the logits of column j are `u·v_j / τ - logQ_j`.
    */
-  inBatchLoss(users: tf.Tensor1D, items: tf.Tensor1D): tf.Scalar {
+  inBatchLoss(users: tf.Tensor1D, items: tf.Tensor1D, logQ?: tf.Tensor1D): tf.Scalar {
     return tf.tidy(() => {
       const b = users.shape[0];
       const u = this.tower(users, 'user');
       const v = this.tower(items, 'item');
-      const logits = tf.div(tf.matMul(u, tf.transpose(v)), this.temperature);
+      const scaled = tf.div(tf.matMul(u, tf.transpose(v)), this.temperature);
+      const logits = logQ === undefined ? scaled : tf.sub(scaled, tf.reshape(logQ, [1, b]));
       const same = tf.equal(tf.reshape(items, [b, 1]), tf.reshape(items, [1, b]));
       const eye = tf.cast(tf.eye(b), 'bool');
       const mask = tf.logicalAnd(same, tf.logicalNot(eye));
