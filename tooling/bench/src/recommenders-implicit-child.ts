@@ -105,7 +105,7 @@ const als = want('ALS')
     )
   : undefined;
 if (want('TwoTower')) {
-  await bench('TwoTower d=32 ep=4', () => new TwoTower({ dim: 32, epochs: 4, batchSize: 512, temperature: 0.1 }));
+  await bench('TwoTower d=32 ep=10 (logQ)', () => new TwoTower({ dim: 32, epochs: 10, batchSize: 256 }));
 }
 if (want('BPR'))
   await bench('BPR f=64 ep=40', () => new BPR({ factors: 64, epochs: 40, learningRate: 0.05, regularization: 0.002 }));
@@ -126,8 +126,8 @@ if (want('EASE')) {
 }
 if (want('NeuMF')) {
   await bench(
-    'NeuMF f=16 ep=2',
-    () => new NeuMF({ factors: 16, layers: [32, 16], epochs: 2, negatives: 3, batchSize: 1024 }),
+    'NeuMF f=16 [32,16,8] ep=6',
+    () => new NeuMF({ factors: 16, layers: [32, 16, 8], epochs: 6, negatives: 4, batchSize: 256 }),
   );
 }
 console.table(rows);
