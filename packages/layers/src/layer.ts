@@ -221,7 +221,8 @@ export abstract class Layer implements Serializable {
     mask: MaskArg,
   ): { outputs: tf.Tensor | tf.Tensor[]; mask: MaskArg } {
     const empty = isEmptyMask(mask);
-    const outputs = this.call(inputs, empty ? args : { ...args, mask });
+    // Only layers that support masking see the mask in `call`; the others ignore it anyway.
+    const outputs = this.call(inputs, empty || !this.supportsMasking ? args : { ...args, mask });
     return { outputs, mask: this.computeMask(inputs, empty ? undefined : mask) };
   }
 

@@ -25,6 +25,7 @@ import {
   Dense,
   Dropout,
   Embedding,
+  Flatten,
   GRU,
   GlobalAveragePooling1D,
   GlobalMaxPooling1D,
@@ -496,6 +497,7 @@ describe('mask propagation', () => {
     const bits = (m: unknown): unknown => tf.cast(m as tf.Tensor, 'int32').arraySync();
     const hand = (rows: boolean[][]): number[][] => rows.map((r) => r.map(Number));
     expect(bits(embed.computeMask(x))).toEqual(hand(IDS.map((r) => r.map((v) => v !== 0))));
+    expect(new Embedding({ inputDim: 10, outputDim: 2 }).computeMask(x)).toBeUndefined();
     const masking = new Masking({ maskValue: 0.5 });
     const f = tf.tensor3d([
       [
@@ -538,6 +540,14 @@ describe('mask propagation', () => {
     expect(bits(masks[1])).toEqual(hand(A.map((r) => r.map((v) => v !== 0))));
     expect(bits(masks[2])).toEqual(hand(A.map((r) => [...r.map((v) => v !== 0), true, true, true, true])));
     tf.dispose(masks);
+    // A flattened mask is gone (Flatten does not support masking), as is a pooled one.
+    const t = input({ shape: [4] });
+    const e = new Embedding({ inputDim: 10, outputDim: 2, maskZero: true }).apply(t);
+    const ended = new Model({
+      inputs: t,
+      outputs: [new Flatten().apply(e), new GlobalAveragePooling1D().apply(e), new LSTM({ units: 2 }).apply(e)],
+    });
+    expect(ended.computeMask(tf.tensor2d(A))).toEqual([undefined, undefined, undefined]);
   });
 
   it('a model with masks saves and loads (maskZero and Masking kept) with the same predictions', async () => {
