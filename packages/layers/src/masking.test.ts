@@ -455,6 +455,52 @@ describe('masks: gradients, training and bad input', () => {
     model.dispose();
   });
 
+  it('a masked sequence output averages the loss over the unmasked steps only (Keras), padding changes nothing', async () => {
+    const model = new Sequential({
+      layers: [
+        new Embedding({ inputDim: 10, outputDim: 3, maskZero: true, inputShape: [null] }),
+        new LSTM({ units: 4, returnSequences: true }),
+        new TimeDistributed({ layer: new Dense({ units: 2 }) }),
+      ],
+    });
+    model.compile({ optimizer: new Adam({ learningRate: 0.01 }), loss: 'mse' });
+    const x = tf.tensor2d(IDS.slice(0, 4));
+    const y = rand([4, 8, 2]);
+    const weights = tf.tensor1d([1, 2, 0.5, 1]);
+    const pred = (await (model.predict(x) as tf.Tensor).array()) as number[][][];
+    const target = (await y.array()) as number[][][];
+    const sw = [1, 2, 0.5, 1];
+    // Keras: Σ over unmasked steps of sampleWeight · mean-over-features squared error / #unmasked steps.
+    let sum = 0;
+    let sumWeighted = 0;
+    let count = 0;
+    pred.forEach((rows, n) =>
+      rows.forEach((p, t) => {
+        if (IDS[n]![t] === 0) return;
+        const se = p.reduce((acc, v, j) => acc + (v - target[n]![t]![j]!) ** 2, 0) / p.length;
+        sum += se;
+        sumWeighted += sw[n]! * se;
+        count++;
+      }),
+    );
+    const logs = await model.evaluate(x, y);
+    expect(logs['loss']).toBeCloseTo(sum / count, 5);
+    const weighted = await model.evaluate(x, y, { sampleWeight: weights });
+    expect(weighted['loss']).toBeCloseTo(sumWeighted / count, 5);
+    // Three more padded steps with arbitrary targets: the same loss.
+    const xPadded = tf.concat([x, tf.zeros([4, 3])], 1);
+    const yPadded = tf.concat([y, rand([4, 3, 2], 5, 9)], 1);
+    expect((await model.evaluate(xPadded, yPadded))['loss']).toBeCloseTo(sum / count, 5);
+    // And so one training step from the same weights moves them the same way.
+    const before = model.getWeights();
+    await model.trainOnBatch(x, y);
+    const afterPlain = model.getWeights();
+    model.setWeights(before);
+    await model.trainOnBatch(xPadded, yPadded);
+    model.getWeights().forEach((w, i) => expectTensorsClose(w, afterPlain[i]!, { rtol: 1e-5, atol: 1e-6 }));
+    model.dispose();
+  });
+
   it('a mask whose shape does not match the input is a ShapeError naming the layer', () => {
     const x = rand([2, 5, 3]);
     const wrong = tf.ones([2, 4]);

@@ -12,7 +12,7 @@ import {
 } from '@plasticity/core';
 import { Optimizer, deserializeOptimizer, type NamedGradients } from '@plasticity/optimizers';
 import { CallbackList, History, type Callback, type Logs } from './callbacks.js';
-import { toList } from './layer.js';
+import { toList, type Mask, type MaskArg } from './layer.js';
 import { getLoss, type Loss, type LossIdentifier } from './losses.js';
 import { getMetric, type Metric, type MetricIdentifier } from './metrics.js';
 import type { Model } from './model.js';
@@ -200,13 +200,18 @@ function classWeights(y: tf.Tensor, classWeight: Record<number, number>): tf.Ten
   return tf.gather(tf.tensor1d(table), tf.minimum(classes, tf.scalar(max - 1, 'int32')));
 }
 
-/** Σ over outputs of weight · mean over the batch of (loss · sampleWeight), plus regularization. */
+/**
+ * Σ over outputs of weight · mean over the batch of (loss · sampleWeight), plus regularization. An
+ * output with a mask the shape of its per-step losses ([batch, time] for a sequence) averages over
+ * the unmasked steps only, as Keras (2.10+ and 3): Σ(loss · sampleWeight · mask) / (Σ mask + ε).
+ */
 function totalLoss(
   model: Model,
   state: CompiledState,
   ys: tf.Tensor[],
   preds: tf.Tensor[],
   sampleWeight: tf.Tensor | undefined,
+  masks: Mask[] = [],
 ): tf.Scalar {
   const terms = state.losses.map((loss, i) => {
     const perSample = loss.call(ys[i]!, preds[i]!);
@@ -217,12 +222,23 @@ function totalLoss(
             perSample,
             tf.reshape(sampleWeight, [perSample.shape[0]!, ...new Array<number>(perSample.rank - 1).fill(1)]),
           );
+    const mask = masks[i];
+    if (mask !== undefined && tf.util.arraysEqual(mask.shape, perSample.shape)) {
+      const m = tf.cast(mask, weighted.dtype);
+      const mean = tf.div(tf.sum(tf.mul(weighted, m)), tf.add(tf.sum(m), 1e-7));
+      return tf.mul(mean, state.lossWeights[i]!);
+    }
     return tf.mul(tf.mean(weighted), state.lossWeights[i]!);
   });
   let total = terms.length === 1 ? terms[0]! : tf.addN(terms);
   const reg = model.regularizationLoss();
   if (reg !== undefined) total = tf.add(total, reg);
   return total as tf.Scalar;
+}
+
+/** One mask (or undefined) per output. */
+function outputMasks(mask: MaskArg, outputs: number): Mask[] {
+  return outputs === 1 && !Array.isArray(mask) ? [mask] : Array.isArray(mask) ? mask : [];
 }
 
 function metricNames(model: Model, state: CompiledState): string[] {
@@ -288,18 +304,20 @@ function step(
     let value: tf.Scalar;
     if (train) {
       const computed = computeGradients(() => {
-        const preds = toList(model.call(xs.length === 1 ? xs[0]! : xs, { training: true }));
+        const run = model.callWithMask(xs.length === 1 ? xs[0]! : xs, { training: true }, undefined);
+        const preds = toList(run.outputs);
         const parts = metricStats(preds);
         if (parts.length > 0) kept = tf.keep(tf.concat(parts));
-        return totalLoss(model, state, ys, preds, sampleWeight);
+        return totalLoss(model, state, ys, preds, sampleWeight, outputMasks(run.mask, preds.length));
       }, model.trainableWeights);
       value = computed.value;
       state.optimizer.applyGradients(computed.grads);
     } else {
-      const preds = toList(model.call(xs.length === 1 ? xs[0]! : xs, { training: false }));
+      const run = model.callWithMask(xs.length === 1 ? xs[0]! : xs, { training: false }, undefined);
+      const preds = toList(run.outputs);
       const parts = metricStats(preds);
       if (parts.length > 0) kept = tf.keep(tf.concat(parts));
-      value = totalLoss(model, state, ys, preds, sampleWeight);
+      value = totalLoss(model, state, ys, preds, sampleWeight, outputMasks(run.mask, preds.length));
     }
     return kept === undefined ? tf.reshape(value, [1]) : tf.concat([tf.reshape(value, [1]), kept]);
   });
