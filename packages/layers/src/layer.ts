@@ -6,6 +6,11 @@
  * describes itself with `getConfig()` (registered through core with `registerLayer`, so that user
  * layers save and load like built-ins). Applied to symbolic tensors (from `input()`), a layer records
  * a node in a graph instead of computing; models are built from those graphs.
+ *
+ * Masks follow Keras: a layer with `supportsMasking` receives the input's mask in `call` (`args.mask`)
+ * and gives its output's mask with `computeMask` (by default the input's); a layer without it
+ * ignores a mask and ends it. Models carry the masks next to the outputs at run time
+ * (`callWithMask`), so no mask costs nothing.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ShapeError, ValueError, describeValue, type ConfigDict, type Serializable } from '@plasticity/core';
