@@ -32,6 +32,7 @@ import {
   LSTM,
   Masking,
   Model,
+  MultiHeadAttention,
   Sequential,
   SimpleRNN,
   TimeDistributed,
@@ -594,6 +595,35 @@ describe('mask propagation', () => {
       outputs: [new Flatten().apply(e), new GlobalAveragePooling1D().apply(e), new LSTM({ units: 2 }).apply(e)],
     });
     expect(ended.computeMask(tf.tensor2d(A))).toEqual([undefined, undefined, undefined]);
+  });
+
+  it('MultiHeadAttention turns input masks into an attention mask (query × key steps), as Keras', () => {
+    const tokens = input({ shape: [6] });
+    const embed = new Embedding({ inputDim: 10, outputDim: 4, maskZero: true });
+    const mha = new MultiHeadAttention({ numHeads: 2, keyDim: 3, useCausalMask: true });
+    const e = embed.apply(tokens);
+    const attended = mha.apply([e, e]) as SymbolicTensor;
+    const model = new Model({ inputs: tokens, outputs: [attended, new GlobalAveragePooling1D().apply(attended)] });
+    randomizeOurs(model);
+    const rows = [
+      [0, 3, 5, 0, 2, 0],
+      [4, 1, 6, 7, 0, 0],
+    ];
+    const x = tf.tensor2d(rows);
+    const [y, pooled] = model.predict(x) as tf.Tensor[];
+    // Reference: the same layer with the attention mask written out by hand (mask[i] and mask[j]),
+    // which attention.test.ts checks against a float64 loop.
+    const pairs = rows.map((r) => r.map((qi) => r.map((kj) => (qi !== 0 && kj !== 0 ? 1 : 0))));
+    const embedded = embed.apply(x);
+    const expected = mha.apply([embedded, embedded], { attentionMask: tf.tensor3d(pairs) }) as tf.Tensor;
+    expectTensorsClose(y!, expected, { rtol: 1e-6, atol: 1e-6 });
+    // The output keeps the query's mask: pooling averages over the unmasked query steps.
+    const e3 = expected.arraySync() as number[][][];
+    const hand = e3.map((steps, n) => {
+      const kept = steps.filter((_, t) => rows[n]![t] !== 0);
+      return steps[0]!.map((_, j) => kept.reduce((acc, st) => acc + st[j]!, 0) / kept.length);
+    });
+    expectTensorsClose(pooled!, tf.tensor2d(hand), { rtol: 1e-5, atol: 1e-6 });
   });
 
   it('a model with masks saves and loads (maskZero and Masking kept) with the same predictions', async () => {
