@@ -96,6 +96,24 @@ const IDS = [
 ];
 const ids = (): tf.Tensor2D => tf.tensor2d(IDS);
 
+/**
+ * Keras' masked GlobalAveragePooling1D then a Dense layer, by hand: for each sample the mean of the
+ * sequence rows where the ids are not 0, times tfjs-layers' kernel, plus its bias.
+ */
+async function maskedMeanDense(seq: tf.Tensor, dense: tfl.layers.Layer, idRows: number[][]): Promise<tf.Tensor2D> {
+  const rows3 = (await seq.array()) as number[][][];
+  const [kernel, bias] = dense.getWeights();
+  const k = (await kernel!.array()) as number[][];
+  const b = (await bias!.array()) as number[];
+  tf.dispose([kernel!, bias!]);
+  const expected = rows3.map((rows, n) => {
+    const kept = rows.filter((_, t) => idRows[n]![t] !== 0);
+    const mean = rows[0]!.map((_, j) => kept.reduce((acc, r) => acc + r[j]!, 0) / kept.length);
+    return b.map((bj, u) => bj + mean.reduce((acc, v, j) => acc + v * k[j]![u]!, 0));
+  });
+  return tf.tensor2d(expected);
+}
+
 describe('importTfjsModel with masks', () => {
   it('Embedding(mask_zero) → LSTM imports and predicts as tfjs-layers, zeros at both ends and inside', async () => {
     const theirs = tfl.sequential({
@@ -179,17 +197,9 @@ describe('importTfjsModel with masks', () => {
     expectTensorsClose(ourSeq!, theirSeq!, { rtol: 1e-5, atol: 1e-5, label: 'Bidirectional sequence' });
     // tfjs-layers 4.22's GlobalAveragePooling1D ignores the mask; Keras' takes the mean of the
     // unmasked steps. Reference: that mean of tfjs-layers' own sequence, then its Dense weights.
-    const s = (await theirSeq!.array()) as number[][][];
-    const [kernel, bias] = theirs.getLayer('head').getWeights();
-    const k = (await kernel!.array()) as number[][];
-    const b = (await bias!.array()) as number[];
-    const expected = s.map((rows, n) => {
-      const kept = rows.filter((_, t) => IDS[n]![t] !== 0);
-      const mean = rows[0]!.map((_, j) => kept.reduce((acc, r) => acc + r[j]!, 0) / kept.length);
-      return b.map((bj, u) => bj + mean.reduce((acc, v, j) => acc + v * k[j]![u]!, 0));
-    });
-    expectTensorsClose(ourOut!, tf.tensor2d(expected), { rtol: 1e-5, atol: 1e-5, label: 'masked mean → Dense' });
-    tf.dispose([ourSeq!, ourOut!, theirSeq!, theirOut!, kernel!, bias!, x]);
+    const expected = await maskedMeanDense(theirSeq!, theirs.getLayer('head'), IDS);
+    expectTensorsClose(ourOut!, expected, { rtol: 1e-5, atol: 1e-5, label: 'masked mean → Dense' });
+    tf.dispose([ourSeq!, ourOut!, theirSeq!, theirOut!, expected, x]);
   });
 
   it('Masking(mask_value) before an LSTM and a GRU as tfjs-layers, on float sequences', async () => {
@@ -273,6 +283,30 @@ describe('exportTfjsModel with masks', () => {
     const expected = theirs.predict(x) as tf.Tensor[];
     ours.forEach((t, i) => expectTensorsClose(t, expected[i]!, { rtol: 1e-5, atol: 1e-5, label: `output ${i}` }));
     tf.dispose([...ours, ...expected, ...x]);
+  });
+
+  it('writes Embedding(maskZero) → Bidirectional(LSTM) → GlobalAveragePooling1D → Dense; tfjs-layers agrees', async () => {
+    const model = new Sequential({
+      layers: [
+        new Embedding({ inputDim: 10, outputDim: 4, maskZero: true, inputShape: [8], name: 'x_emb' }),
+        new Bidirectional({ layer: new LSTM({ units: 3, returnSequences: true }), name: 'x_bi' }),
+        new GlobalAveragePooling1D({ name: 'x_gap' }),
+        new Dense({ units: 2, name: 'x_head' }),
+      ],
+    });
+    randomizeOurs(model);
+    const x = tf.tensor2d(IDS.slice(0, 4));
+    await exportTfjsModel(model, memoryIO('mask-export-gap'));
+    const ours = model.predict(x) as tf.Tensor;
+    model.dispose();
+    const theirs = await tfl.loadLayersModel(memoryIO('mask-export-gap'));
+    // tfjs-layers' own GlobalAveragePooling1D ignores the mask, so the reference is its
+    // Bidirectional sequence, Keras' masked mean by hand, then its Dense weights.
+    const upToBi = tfl.model({ inputs: theirs.inputs, outputs: theirs.getLayer('x_bi').output as tfl.SymbolicTensor });
+    const seq = upToBi.predict(x) as tf.Tensor;
+    const expected = await maskedMeanDense(seq, theirs.getLayer('x_head'), IDS);
+    expectTensorsClose(ours, expected, { rtol: 1e-5, atol: 1e-5 });
+    tf.dispose([x, ours, seq, expected]);
   });
 
   it('writes Masking and reads it back', async () => {
