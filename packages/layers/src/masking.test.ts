@@ -33,6 +33,7 @@ import {
   Masking,
   Model,
   MultiHeadAttention,
+  Precision,
   Sequential,
   SimpleRNN,
   TimeDistributed,
@@ -490,7 +491,7 @@ describe('masks: gradients, training and bad input', () => {
     model.dispose();
   });
 
-  it('a masked sequence output averages the loss over the unmasked steps only (Keras), padding changes nothing', async () => {
+  it('a masked sequence output averages loss and metrics over the unmasked steps only (Keras); padding changes nothing', async () => {
     const model = new Sequential({
       layers: [
         new Embedding({ inputDim: 10, outputDim: 3, maskZero: true, inputShape: [null] }),
@@ -498,7 +499,11 @@ describe('masks: gradients, training and bad input', () => {
         new TimeDistributed({ layer: new Dense({ units: 2 }) }),
       ],
     });
-    model.compile({ optimizer: new Adam({ learningRate: 0.01 }), loss: 'mse' });
+    model.compile({
+      optimizer: new Adam({ learningRate: 0.01 }),
+      loss: 'mse',
+      metrics: ['mae', new Precision({ threshold: 0 })],
+    });
     const x = tf.tensor2d(IDS.slice(0, 4));
     const y = rand([4, 8, 2]);
     const weights = tf.tensor1d([1, 2, 0.5, 1]);
@@ -506,26 +511,51 @@ describe('masks: gradients, training and bad input', () => {
     const target = (await y.array()) as number[][][];
     const sw = [1, 2, 0.5, 1];
     // Keras: Σ over unmasked steps of sampleWeight · mean-over-features squared error / #unmasked steps.
+    // Metrics weigh each unmasked step by its sample weight (mae: weighted mean of the per-step mean
+    // absolute error; precision: weighted true / predicted positives of `pred > 0` vs `target > 0.5`).
     let sum = 0;
     let sumWeighted = 0;
     let count = 0;
+    const stats = { ae: 0, aeW: 0, w: 0, tp: 0, pp: 0, tpW: 0, ppW: 0 };
     pred.forEach((rows, n) =>
       rows.forEach((p, t) => {
         if (IDS[n]![t] === 0) return;
-        const se = p.reduce((acc, v, j) => acc + (v - target[n]![t]![j]!) ** 2, 0) / p.length;
+        const yt = target[n]![t]!;
+        const se = p.reduce((acc, v, j) => acc + (v - yt[j]!) ** 2, 0) / p.length;
+        const ae = p.reduce((acc, v, j) => acc + Math.abs(v - yt[j]!), 0) / p.length;
         sum += se;
         sumWeighted += sw[n]! * se;
         count++;
+        stats.ae += ae;
+        stats.aeW += sw[n]! * ae;
+        stats.w += sw[n]!;
+        p.forEach((v, j) => {
+          if (v <= 0) return;
+          stats.pp += 1;
+          stats.ppW += sw[n]!;
+          if (yt[j]! > 0.5) {
+            stats.tp += 1;
+            stats.tpW += sw[n]!;
+          }
+        });
       }),
     );
+    expect(stats.pp).toBeGreaterThan(0);
     const logs = await model.evaluate(x, y);
     expect(logs['loss']).toBeCloseTo(sum / count, 5);
+    expect(logs['mae']).toBeCloseTo(stats.ae / count, 5);
+    expect(logs['precision']).toBeCloseTo(stats.tp / stats.pp, 5);
     const weighted = await model.evaluate(x, y, { sampleWeight: weights });
     expect(weighted['loss']).toBeCloseTo(sumWeighted / count, 5);
-    // Three more padded steps with arbitrary targets: the same loss.
+    expect(weighted['mae']).toBeCloseTo(stats.aeW / stats.w, 5);
+    expect(weighted['precision']).toBeCloseTo(stats.tpW / stats.ppW, 5);
+    // Three more padded steps with arbitrary targets: the same loss and metrics.
     const xPadded = tf.concat([x, tf.zeros([4, 3])], 1);
     const yPadded = tf.concat([y, rand([4, 3, 2], 5, 9)], 1);
-    expect((await model.evaluate(xPadded, yPadded))['loss']).toBeCloseTo(sum / count, 5);
+    const padded = await model.evaluate(xPadded, yPadded);
+    expect(padded['loss']).toBeCloseTo(sum / count, 5);
+    expect(padded['mae']).toBeCloseTo(stats.ae / count, 5);
+    expect(padded['precision']).toBeCloseTo(stats.tp / stats.pp, 5);
     // And so one training step from the same weights moves them the same way.
     const before = model.getWeights();
     await model.trainOnBatch(x, y);

@@ -236,6 +236,18 @@ function totalLoss(
   return total as tf.Scalar;
 }
 
+/**
+ * The metric weights of an output: the sample weights, times the output's mask [batch, time] when
+ * it has one over the steps of a sequence output ([batch, time, …]).
+ */
+function maskedWeight(sampleWeight: tf.Tensor | undefined, mask: Mask, pred: tf.Tensor): tf.Tensor | undefined {
+  if (mask === undefined || mask.rank < 2 || mask.rank >= pred.rank) return sampleWeight;
+  if (!tf.util.arraysEqual(mask.shape, pred.shape.slice(0, mask.rank))) return sampleWeight;
+  const m = tf.cast(mask, 'float32');
+  if (sampleWeight === undefined) return m;
+  return tf.mul(m, tf.reshape(sampleWeight, [m.shape[0]!, ...new Array<number>(m.rank - 1).fill(1)]));
+}
+
 /** One mask (or undefined) per output. */
 function outputMasks(mask: MaskArg, outputs: number): Mask[] {
   return outputs === 1 && !Array.isArray(mask) ? [mask] : Array.isArray(mask) ? mask : [];
@@ -292,10 +304,12 @@ function step(
 ): tf.Tensor1D {
   // Metric statistics are computed next to the loss: tf.variableGrads disposes every tensor made
   // inside the loss function (the predictions too), so they are kept out of that scope.
-  const metricStats = (preds: tf.Tensor[]): tf.Tensor[] => {
+  const metricStats = (preds: tf.Tensor[], masks: Mask[]): tf.Tensor[] => {
     const parts: tf.Tensor[] = [];
     state.metrics.forEach((ms, i) => {
-      for (const m of ms) parts.push(m.batchStatistics(ys[i]!, preds[i]!, sampleWeight));
+      // A masked output weighs its metrics by the mask too (per step), as Keras.
+      const weight = maskedWeight(sampleWeight, masks[i], preds[i]!);
+      for (const m of ms) parts.push(m.batchStatistics(ys[i]!, preds[i]!, weight));
     });
     return parts;
   };
@@ -306,18 +320,20 @@ function step(
       const computed = computeGradients(() => {
         const run = model.callWithMask(xs.length === 1 ? xs[0]! : xs, { training: true }, undefined);
         const preds = toList(run.outputs);
-        const parts = metricStats(preds);
+        const masks = outputMasks(run.mask, preds.length);
+        const parts = metricStats(preds, masks);
         if (parts.length > 0) kept = tf.keep(tf.concat(parts));
-        return totalLoss(model, state, ys, preds, sampleWeight, outputMasks(run.mask, preds.length));
+        return totalLoss(model, state, ys, preds, sampleWeight, masks);
       }, model.trainableWeights);
       value = computed.value;
       state.optimizer.applyGradients(computed.grads);
     } else {
       const run = model.callWithMask(xs.length === 1 ? xs[0]! : xs, { training: false }, undefined);
       const preds = toList(run.outputs);
-      const parts = metricStats(preds);
+      const masks = outputMasks(run.mask, preds.length);
+      const parts = metricStats(preds, masks);
       if (parts.length > 0) kept = tf.keep(tf.concat(parts));
-      value = totalLoss(model, state, ys, preds, sampleWeight, outputMasks(run.mask, preds.length));
+      value = totalLoss(model, state, ys, preds, sampleWeight, masks);
     }
     return kept === undefined ? tf.reshape(value, [1]) : tf.concat([tf.reshape(value, [1]), kept]);
   });
