@@ -566,6 +566,33 @@ describe('masks: gradients, training and bad input', () => {
     model.dispose();
   });
 
+  it('layers called directly with a boolean mask leak no tensors', async () => {
+    const x = rand([2, 5, 3]);
+    const mask = tf.tensor2d(
+      [
+        [1, 1, 0, 1, 0],
+        [0, 1, 1, 1, 1],
+      ],
+      [2, 5],
+      'bool',
+    );
+    const layers = [
+      new LSTM({ units: 2, returnSequences: true }),
+      new Bidirectional({ layer: new GRU({ units: 2 }) }),
+      new GlobalAveragePooling1D(),
+      new GlobalMaxPooling1D(),
+      new TimeDistributed({ layer: new Dense({ units: 2 }) }),
+    ];
+    for (const layer of layers) tf.dispose(layer.apply(x, { mask })); // build first (weights are kept)
+    const mha = new MultiHeadAttention({ numHeads: 1, keyDim: 2 });
+    tf.dispose(mha.apply([x, x], { mask: [mask, mask] }));
+    await expectNoTensorLeaks(() => {
+      for (const layer of layers) tf.dispose(layer.apply(x, { mask }));
+      tf.dispose(mha.apply([x, x], { mask: [mask, mask] }));
+    });
+    tf.dispose([x, mask]);
+  });
+
   it('a mask whose shape does not match the input is a ShapeError naming the layer', () => {
     const x = rand([2, 5, 3]);
     const wrong = tf.ones([2, 4]);

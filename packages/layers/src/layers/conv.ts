@@ -486,9 +486,11 @@ function globalPool(rank: 3 | 4, kind: 'mean' | 'max', className: string): new (
     call(inputs: tf.Tensor | tf.Tensor[], args: CallArgs = {}): tf.Tensor {
       const x = inputs as tf.Tensor;
       const axes = rank === 4 ? [1, 2] : [1];
-      const mask = rank === 3 && args.mask !== undefined ? sequenceMask(this, x, args.mask) : undefined;
-      if (mask === undefined) return kind === 'mean' ? tf.mean(x, axes) : tf.max(x, axes);
+      if (rank === 4 || args.mask === undefined) return kind === 'mean' ? tf.mean(x, axes) : tf.max(x, axes);
+      const given = args.mask;
       return tf.tidy(() => {
+        const mask = sequenceMask(this, x, given);
+        if (mask === undefined) return kind === 'mean' ? tf.mean(x, axes) : tf.max(x, axes);
         const m = tf.expandDims(mask, 2);
         // Keras: the mean over the unmasked steps, sum(x·m) / sum(m) (NaN for a sample with none).
         if (kind === 'mean') return tf.div(tf.sum(tf.mul(x, m), 1), tf.sum(m, 1));
