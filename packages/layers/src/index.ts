@@ -54,7 +54,17 @@ export {
   type ConstraintIdentifier,
   type RegularizerIdentifier,
 } from './regularizers.js';
-export { Layer, Node, SymbolicTensor, type CallArgs, type LayerConfig, type LayerWeight, type Shape } from './layer.js';
+export {
+  Layer,
+  Node,
+  SymbolicTensor,
+  type CallArgs,
+  type LayerConfig,
+  type LayerWeight,
+  type Mask,
+  type MaskArg,
+  type Shape,
+} from './layer.js';
 export {
   Activation,
   Dense,
@@ -62,6 +72,7 @@ export {
   Embedding,
   Flatten,
   InputLayer,
+  Masking,
   Permute,
   RepeatVector,
   Reshape,

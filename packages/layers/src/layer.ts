@@ -6,6 +6,11 @@
  * describes itself with `getConfig()` (registered through core with `registerLayer`, so that user
  * layers save and load like built-ins). Applied to symbolic tensors (from `input()`), a layer records
  * a node in a graph instead of computing; models are built from those graphs.
+ *
+ * Masks follow Keras: a layer with `supportsMasking` receives the input's mask in `call` (`args.mask`)
+ * and gives its output's mask with `computeMask` (by default the input's); a layer without it
+ * ignores a mask and ends it. Models carry the masks next to the outputs at run time
+ * (`callWithMask`), so no mask costs nothing.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ShapeError, ValueError, describeValue, type ConfigDict, type Serializable } from '@plasticity/core';
@@ -22,10 +27,48 @@ import {
 /** A shape whose dimensions may be unknown (`null`), usually the batch. */
 export type Shape = (number | null)[];
 
+/**
+ * A Keras mask: a boolean tensor, usually [batch, time], true at the steps that hold data and false
+ * at padding; `undefined` when the tensor has none.
+ */
+export type Mask = tf.Tensor | undefined;
+
+/** One mask, or one per tensor for layers with several inputs or outputs. */
+export type MaskArg = Mask | Mask[];
+
 /** Options passed to `call`. */
 export interface CallArgs {
   /** True while training: dropout drops, batch normalization uses batch statistics. */
   training?: boolean;
+  /**
+   * The input's mask (one per input for several inputs; concrete tensors only). Inside a `Model` or
+   * `Sequential` masks flow by themselves from `Embedding({ maskZero: true })` or `Masking`.
+   */
+  mask?: MaskArg;
+}
+
+/** True when `mask` holds no tensor. */
+export function isEmptyMask(mask: MaskArg): boolean {
+  return mask === undefined || (Array.isArray(mask) && mask.every((m) => m === undefined));
+}
+
+/**
+ * The mask of a sequence [batch, time, ...], as a float32 [batch, time] tensor of 0/1, or undefined.
+ *
+ * @throws ShapeError naming the layer when the mask's shape is not [batch, time].
+ */
+export function sequenceMask(layer: Layer, x: tf.Tensor, mask: MaskArg): tf.Tensor2D | undefined {
+  const m = Array.isArray(mask) ? mask[0] : mask;
+  if (m === undefined) return undefined;
+  if (m.rank !== 2 || m.shape[0] !== x.shape[0] || m.shape[1] !== x.shape[1]) {
+    const cls = (layer.constructor as { className?: string }).className ?? layer.constructor.name;
+    throw new ShapeError(
+      `Layer "${layer.name}" (${cls}) got a mask of shape [${m.shape.join(',')}] for an input of shape ` +
+        `[${x.shape.join(',')}]; the mask must be [batch, time] = [${x.shape.slice(0, 2).join(',')}].`,
+      { actual: m.shape, expected: x.shape.slice(0, 2) },
+    );
+  }
+  return (m.dtype === 'float32' ? m : tf.cast(m, 'float32')) as tf.Tensor2D;
 }
 
 let nextSymbolicId = 0;
@@ -122,6 +165,12 @@ export abstract class Layer implements Serializable {
   readonly dtype: tf.DataType;
   protected readonly layerWeights: LayerWeight[] = [];
   private trainableValue: boolean;
+  /**
+   * Whether the layer accepts a mask and passes it on (Keras' `supports_masking`). A layer without it
+   * ignores an incoming mask and emits none, as Keras does; layers with it override `computeMask`
+   * when they change the mask.
+   */
+  readonly supportsMasking: boolean = false;
 
   constructor(config: LayerConfig = {}) {
     const className = (this.constructor as { className?: string }).className ?? this.constructor.name;
@@ -157,6 +206,29 @@ export abstract class Layer implements Serializable {
   /** Output shape for an input shape (default: unchanged). */
   computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {
     return inputShape;
+  }
+
+  /**
+   * The mask of the output(s) for the input(s) and their mask(s) (Keras' `compute_mask`). The default
+   * passes the mask on when `supportsMasking`, and gives none otherwise.
+   */
+  computeMask(_inputs: tf.Tensor | tf.Tensor[], mask?: MaskArg): MaskArg {
+    return this.supportsMasking ? mask : undefined;
+  }
+
+  /**
+   * Runs `call` with the input mask and returns the outputs with their mask; used by models to carry
+   * masks next to the outputs. With no mask it adds nothing but the `computeMask` call.
+   */
+  callWithMask(
+    inputs: tf.Tensor | tf.Tensor[],
+    args: CallArgs,
+    mask: MaskArg,
+  ): { outputs: tf.Tensor | tf.Tensor[]; mask: MaskArg } {
+    const empty = isEmptyMask(mask);
+    // Only layers that support masking see the mask in `call`; the others ignore it anyway.
+    const outputs = this.call(inputs, empty || !this.supportsMasking ? args : { ...args, mask });
+    return { outputs, mask: this.computeMask(inputs, empty ? undefined : mask) };
   }
 
   /** The dtype of the output (default: the layer's dtype). */
@@ -195,6 +267,13 @@ export abstract class Layer implements Serializable {
       this.built = true;
     }
     if (symbolic) {
+      if (args.mask !== undefined) {
+        throw new ValueError(
+          `Layer "${this.name}": pass no mask when applying to symbolic tensors; in a model masks flow from ` +
+            'Embedding({ maskZero: true }) or Masking by themselves.',
+          { field: 'mask', value: this.name },
+        );
+      }
       const syms = list as SymbolicTensor[];
       const outShape = this.computeOutputShape(shapeArg);
       const multi = this.hasMultipleOutputs(outShape);

@@ -55,6 +55,16 @@ export abstract class Metric implements Serializable {
   }
 }
 
+/**
+ * Sample weights [batch] (or per step, [batch, time], as a masked sequence output gives) with
+ * trailing axes of size 1 up to `rank`, to broadcast against values of that rank.
+ */
+function expandWeight(weight: tf.Tensor, rank: number): tf.Tensor {
+  return weight.rank >= rank
+    ? weight
+    : tf.reshape(weight, [...weight.shape, ...new Array<number>(rank - weight.rank).fill(1)]);
+}
+
 /** A metric that is a weighted mean of per-sample values. */
 export abstract class MeanMetric extends Metric {
   protected abstract values(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor;
@@ -62,7 +72,7 @@ export abstract class MeanMetric extends Metric {
     let v = this.values(yTrue, yPred);
     if (v.rank > 1) v = tf.mean(v, -1);
     if (sampleWeight === undefined) return tf.stack([tf.sum(v), tf.scalar(v.size)]) as tf.Tensor1D;
-    const w = tf.reshape(sampleWeight, v.shape);
+    const w = tf.broadcastTo(expandWeight(sampleWeight, v.rank), v.shape);
     return tf.stack([tf.sum(tf.mul(v, w)), tf.sum(w)]) as tf.Tensor1D;
   }
   result(): number {
@@ -193,10 +203,7 @@ abstract class ConfusionMetric extends Metric {
     const w =
       sampleWeight === undefined
         ? tf.onesLike(predicted)
-        : tf.broadcastTo(
-            tf.reshape(sampleWeight, [-1, ...new Array<number>(predicted.rank - 1).fill(1)]),
-            predicted.shape,
-          );
+        : tf.broadcastTo(expandWeight(sampleWeight, predicted.rank), predicted.shape);
     const tp = tf.sum(tf.mul(tf.mul(predicted, actual), w));
     const fp = tf.sum(tf.mul(tf.mul(predicted, tf.sub(1, actual)), w));
     const fn = tf.sum(tf.mul(tf.mul(tf.sub(1, predicted), actual), w));
@@ -257,10 +264,7 @@ export class AUC extends Metric {
     const w =
       sampleWeight === undefined
         ? tf.onesLike(actual)
-        : tf.reshape(
-            tf.broadcastTo(tf.reshape(sampleWeight, [-1, ...new Array<number>(yPred.rank - 1).fill(1)]), yPred.shape),
-            [1, -1],
-          );
+        : tf.reshape(tf.broadcastTo(expandWeight(sampleWeight, yPred.rank), yPred.shape), [1, -1]);
     const t = tf.tensor2d(this.thresholds(), [this.numThresholds, 1]);
     const above = f32(tf.greater(p, t)); // [thresholds, samples]
     const tp = tf.sum(tf.mul(above, tf.mul(actual, w)), 1);

@@ -27,6 +27,8 @@ import {
   type CallArgs,
   type LayerConfig,
   type LayerWeight,
+  type Mask,
+  type MaskArg,
   type Node,
   type Shape,
 } from './layer.js';
@@ -182,8 +184,42 @@ export class Model extends Layer {
     for (const layer of this.layers) layer.applyConstraints();
   }
 
-  /** Runs the graph on concrete inputs (one tensor per model input). */
+  /** A model carries the masks of its inputs through its graph, so nested models pass masks on. */
+  override readonly supportsMasking: boolean = true;
+
+  /** Runs the graph on concrete inputs (one tensor per model input); `args.mask` gives input masks. */
   call(inputs: tf.Tensor | tf.Tensor[], args: CallArgs = {}): tf.Tensor | tf.Tensor[] {
+    return this.runGraph(inputs, args).outputs;
+  }
+
+  override callWithMask(
+    inputs: tf.Tensor | tf.Tensor[],
+    args: CallArgs,
+    mask: MaskArg,
+  ): { outputs: tf.Tensor | tf.Tensor[]; mask: MaskArg } {
+    return this.runGraph(inputs, { ...args, mask });
+  }
+
+  /** The masks of the outputs (runs the graph; inside a model the masks come with the outputs). */
+  override computeMask(inputs: tf.Tensor | tf.Tensor[], mask?: MaskArg): MaskArg {
+    let result: MaskArg;
+    // Keep the masks, free the outputs and everything else the run made.
+    tf.tidy(() => {
+      result = this.runGraph(inputs, { training: false, mask }).mask;
+      return toList(result).filter((m) => m !== undefined);
+    });
+    return result;
+  }
+
+  /**
+   * Runs the nodes in order, keeping each output's mask next to it. Masks cost nothing until a layer
+   * makes one (Embedding with maskZero, Masking) or the caller gives one.
+   */
+  private runGraph(
+    inputs: tf.Tensor | tf.Tensor[],
+    callArgs: CallArgs,
+  ): { outputs: tf.Tensor | tf.Tensor[]; mask: MaskArg } {
+    const { mask: inputMask, ...args } = callArgs;
     const list = toList(inputs);
     if (list.length !== this.inputs.length) {
       throw new ValueError(`Model "${this.name}" has ${this.inputs.length} inputs; got ${list.length} tensors.`, {
@@ -192,6 +228,8 @@ export class Model extends Layer {
       });
     }
     const values = new Map<number, tf.Tensor>();
+    const masks = new Map<number, tf.Tensor>();
+    const inputMasks: Mask[] = inputMask === undefined ? [] : Array.isArray(inputMask) ? inputMask : [inputMask];
     this.inputs.forEach((sym, i) => {
       const t = list[i]!;
       const expected = sym.shape;
@@ -202,15 +240,33 @@ export class Model extends Layer {
         );
       }
       values.set(sym.id, t);
+      const m = inputMasks[i];
+      if (m !== undefined) masks.set(sym.id, m);
     });
     for (const node of this.nodes) {
       if (node.layer instanceof InputLayer) continue;
       const ins = node.inputs.map((s) => values.get(s.id)!);
-      const out = node.layer.call(ins.length === 1 ? ins[0]! : ins, { ...node.callArgs, ...args });
-      toList(out).forEach((t, i) => values.set(node.outputs[i]!.id, t));
+      const nodeArgs = { ...node.callArgs, ...args };
+      const x = ins.length === 1 ? ins[0]! : ins;
+      if (masks.size === 0 && node.layer.computeMask === Layer.prototype.computeMask) {
+        // No mask anywhere yet and none can start here: the plain call.
+        toList(node.layer.call(x, nodeArgs)).forEach((t, i) => values.set(node.outputs[i]!.id, t));
+        continue;
+      }
+      const inMasks = node.inputs.map((s) => masks.get(s.id));
+      const result = node.layer.callWithMask(x, nodeArgs, ins.length === 1 ? inMasks[0] : inMasks);
+      const outs = toList(result.outputs);
+      // One mask for a single output; a list (one per output) otherwise.
+      const outMasks: Mask[] = Array.isArray(result.mask) ? result.mask : [result.mask];
+      outs.forEach((t, i) => {
+        values.set(node.outputs[i]!.id, t);
+        const m = outMasks[i];
+        if (m !== undefined) masks.set(node.outputs[i]!.id, m);
+      });
     }
     const outs = this.outputs.map((o) => values.get(o.id)!);
-    return outs.length === 1 ? outs[0]! : outs;
+    const outMasks = this.outputs.map((o) => masks.get(o.id));
+    return outs.length === 1 ? { outputs: outs[0]!, mask: outMasks[0] } : { outputs: outs, mask: outMasks };
   }
 
   override computeOutputShape(): Shape | Shape[] {

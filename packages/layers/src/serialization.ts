@@ -47,6 +47,7 @@ export const LAYER_CLASSES = [
   core.Permute,
   core.RepeatVector,
   core.Embedding,
+  core.Masking,
   conv.Conv1D,
   conv.Conv2D,
   conv.Conv2DTranspose,

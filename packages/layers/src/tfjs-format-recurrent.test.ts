@@ -307,18 +307,6 @@ describe('importTfjsModel with recurrent layers', () => {
     expectTensorsClose(y, tf.tensor3d(expected, [B, T, U]), { rtol: 1e-5, atol: 1e-5 });
   });
 
-  it('refuses an Embedding with mask_zero (masks are not implemented, an RNN after it would differ)', async () => {
-    const theirs = tfl.sequential({
-      layers: [
-        tfl.layers.embedding({ inputDim: 10, outputDim: 3, maskZero: true, inputLength: 4, name: 'masked' }),
-        tfl.layers.lstm({ units: 2 }),
-      ],
-    });
-    const error = await importTfjsModel(await tfjsArtifacts(theirs)).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ValueError);
-    expect((error as Error).message).toContain('Layer "masked" (Embedding): option mask_zero=true is not supported');
-  });
-
   it('refuses a Keras MultiHeadAttention layer, naming it and saying it is unsupported', async () => {
     const topology = {
       class_name: 'Model',

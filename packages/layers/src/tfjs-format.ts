@@ -358,16 +358,13 @@ export function registerBuiltinTfjsConverters(): void {
     'Maximum',
     'Minimum',
     'Concatenate',
+    'Masking',
   ];
   for (const name of simple) {
     registerTfjsLayerConverter(name, tfjsLayerConverter(name, { only: { groups: [1], keepdims: [false] } }));
   }
   registerTfjsLayerConverter('Dropout', tfjsLayerConverter('Dropout', { only: { noiseShape: [null] } }));
-  registerTfjsLayerConverter(
-    'Embedding',
-    // Masks are not implemented: a recurrent layer after mask_zero would give other results.
-    tfjsLayerConverter('Embedding', { drop: ['inputLength'], only: { maskZero: [false, null] } }),
-  );
+  registerTfjsLayerConverter('Embedding', tfjsLayerConverter('Embedding', { drop: ['inputLength'] }));
   registerTfjsLayerConverter('Conv1D', tfjsLayerConverter('Conv1D', { only: { groups: [1] } }));
   registerTfjsLayerConverter(
     'Conv2DTranspose',
@@ -471,7 +468,9 @@ const NULL_MERGE_MODE = '<null merge mode>';
 function registerRecurrentConverters(): void {
   const recurrent: TfjsConverterOptions = {
     only: { timeMajor: [false] },
-    // Execution strategies with no effect on results; masking is not supported, so its option is moot.
+    // Execution strategies with no effect on results. `zero_output_for_mask` (Keras 2) is dropped:
+    // masked steps repeat the previous output here, as tfjs-layers; Keras 2 with it true writes zeros
+    // in the returned sequence (the states, and so the last output, are the same either way).
     drop: ['implementation', 'unroll', 'useCudnn', 'zeroOutputForMask'],
     // Our dropout seed is not a Keras 2 / tfjs-layers option.
     toTfjs: ({ seed: _seed, ...rest }) => rest,

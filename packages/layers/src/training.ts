@@ -12,7 +12,7 @@ import {
 } from '@plasticity/core';
 import { Optimizer, deserializeOptimizer, type NamedGradients } from '@plasticity/optimizers';
 import { CallbackList, History, type Callback, type Logs } from './callbacks.js';
-import { toList } from './layer.js';
+import { toList, type Mask, type MaskArg } from './layer.js';
 import { getLoss, type Loss, type LossIdentifier } from './losses.js';
 import { getMetric, type Metric, type MetricIdentifier } from './metrics.js';
 import type { Model } from './model.js';
@@ -200,13 +200,18 @@ function classWeights(y: tf.Tensor, classWeight: Record<number, number>): tf.Ten
   return tf.gather(tf.tensor1d(table), tf.minimum(classes, tf.scalar(max - 1, 'int32')));
 }
 
-/** Σ over outputs of weight · mean over the batch of (loss · sampleWeight), plus regularization. */
+/**
+ * Σ over outputs of weight · mean over the batch of (loss · sampleWeight), plus regularization. An
+ * output with a mask the shape of its per-step losses ([batch, time] for a sequence) averages over
+ * the unmasked steps only, as Keras (2.10+ and 3): Σ(loss · sampleWeight · mask) / (Σ mask + ε).
+ */
 function totalLoss(
   model: Model,
   state: CompiledState,
   ys: tf.Tensor[],
   preds: tf.Tensor[],
   sampleWeight: tf.Tensor | undefined,
+  masks: Mask[] = [],
 ): tf.Scalar {
   const terms = state.losses.map((loss, i) => {
     const perSample = loss.call(ys[i]!, preds[i]!);
@@ -217,12 +222,35 @@ function totalLoss(
             perSample,
             tf.reshape(sampleWeight, [perSample.shape[0]!, ...new Array<number>(perSample.rank - 1).fill(1)]),
           );
+    const mask = masks[i];
+    if (mask !== undefined && tf.util.arraysEqual(mask.shape, perSample.shape)) {
+      const m = tf.cast(mask, weighted.dtype);
+      const mean = tf.div(tf.sum(tf.mul(weighted, m)), tf.add(tf.sum(m), 1e-7));
+      return tf.mul(mean, state.lossWeights[i]!);
+    }
     return tf.mul(tf.mean(weighted), state.lossWeights[i]!);
   });
   let total = terms.length === 1 ? terms[0]! : tf.addN(terms);
   const reg = model.regularizationLoss();
   if (reg !== undefined) total = tf.add(total, reg);
   return total as tf.Scalar;
+}
+
+/**
+ * The metric weights of an output: the sample weights, times the output's mask [batch, time] when
+ * it has one over the steps of a sequence output ([batch, time, …]).
+ */
+function maskedWeight(sampleWeight: tf.Tensor | undefined, mask: Mask, pred: tf.Tensor): tf.Tensor | undefined {
+  if (mask === undefined || mask.rank < 2 || mask.rank >= pred.rank) return sampleWeight;
+  if (!tf.util.arraysEqual(mask.shape, pred.shape.slice(0, mask.rank))) return sampleWeight;
+  const m = tf.cast(mask, 'float32');
+  if (sampleWeight === undefined) return m;
+  return tf.mul(m, tf.reshape(sampleWeight, [m.shape[0]!, ...new Array<number>(m.rank - 1).fill(1)]));
+}
+
+/** One mask (or undefined) per output. */
+function outputMasks(mask: MaskArg, outputs: number): Mask[] {
+  return outputs === 1 && !Array.isArray(mask) ? [mask] : Array.isArray(mask) ? mask : [];
 }
 
 function metricNames(model: Model, state: CompiledState): string[] {
@@ -276,10 +304,12 @@ function step(
 ): tf.Tensor1D {
   // Metric statistics are computed next to the loss: tf.variableGrads disposes every tensor made
   // inside the loss function (the predictions too), so they are kept out of that scope.
-  const metricStats = (preds: tf.Tensor[]): tf.Tensor[] => {
+  const metricStats = (preds: tf.Tensor[], masks: Mask[]): tf.Tensor[] => {
     const parts: tf.Tensor[] = [];
     state.metrics.forEach((ms, i) => {
-      for (const m of ms) parts.push(m.batchStatistics(ys[i]!, preds[i]!, sampleWeight));
+      // A masked output weighs its metrics by the mask too (per step), as Keras.
+      const weight = maskedWeight(sampleWeight, masks[i], preds[i]!);
+      for (const m of ms) parts.push(m.batchStatistics(ys[i]!, preds[i]!, weight));
     });
     return parts;
   };
@@ -288,18 +318,22 @@ function step(
     let value: tf.Scalar;
     if (train) {
       const computed = computeGradients(() => {
-        const preds = toList(model.call(xs.length === 1 ? xs[0]! : xs, { training: true }));
-        const parts = metricStats(preds);
+        const run = model.callWithMask(xs.length === 1 ? xs[0]! : xs, { training: true }, undefined);
+        const preds = toList(run.outputs);
+        const masks = outputMasks(run.mask, preds.length);
+        const parts = metricStats(preds, masks);
         if (parts.length > 0) kept = tf.keep(tf.concat(parts));
-        return totalLoss(model, state, ys, preds, sampleWeight);
+        return totalLoss(model, state, ys, preds, sampleWeight, masks);
       }, model.trainableWeights);
       value = computed.value;
       state.optimizer.applyGradients(computed.grads);
     } else {
-      const preds = toList(model.call(xs.length === 1 ? xs[0]! : xs, { training: false }));
-      const parts = metricStats(preds);
+      const run = model.callWithMask(xs.length === 1 ? xs[0]! : xs, { training: false }, undefined);
+      const preds = toList(run.outputs);
+      const masks = outputMasks(run.mask, preds.length);
+      const parts = metricStats(preds, masks);
       if (parts.length > 0) kept = tf.keep(tf.concat(parts));
-      value = totalLoss(model, state, ys, preds, sampleWeight);
+      value = totalLoss(model, state, ys, preds, sampleWeight, masks);
     }
     return kept === undefined ? tf.reshape(value, [1]) : tf.concat([tf.reshape(value, [1]), kept]);
   });

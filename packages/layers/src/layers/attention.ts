@@ -6,7 +6,9 @@
  * list), `kernel_*` / `bias_*` initializer, regularizer, constraint as in Dense. `attention_axes`
  * must be null (attention over the one sequence axis). The call arguments `use_causal_mask` and
  * `return_attention_scores` are config fields here (`useCausalMask`, `returnAttentionScores`) so
- * that they survive in a saved graph.
+ * that they survive in a saved graph. Input masks (from `Embedding({ maskZero })` or `Masking`) are
+ * turned into an attention mask as Keras does (query step i attends to key step j when both are
+ * unmasked, and'ed with `attentionMask` and the causal mask); the output keeps the query's mask.
  *
  * Weights, in Keras order: `query/kernel` [queryDim, heads, keyDim], `query/bias` [heads, keyDim],
  * `key/kernel` [keyInputDim, heads, keyDim], `key/bias`, `value/kernel` [valueInputDim, heads,
@@ -16,7 +18,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ShapeError, ValueError, createRng, describeValue, type ConfigDict, type Rng } from '@plasticity/core';
 import type { InitializerIdentifier } from '../initializers.js';
-import { Layer, type SymbolicTensor, toList, type CallArgs, type LayerConfig, type Shape } from '../layer.js';
+import {
+  Layer,
+  isEmptyMask,
+  sequenceMask,
+  type SymbolicTensor,
+  toList,
+  type CallArgs,
+  type LayerConfig,
+  type MaskArg,
+  type Shape,
+} from '../layer.js';
 import type { ConstraintIdentifier, RegularizerIdentifier } from '../regularizers.js';
 import { serializeId } from './core.js';
 
@@ -75,6 +87,8 @@ const MASKED = -1e9;
  */
 export class MultiHeadAttention extends Layer {
   static override readonly className = 'MultiHeadAttention';
+  /** Input masks become an attention mask (query × value/key steps); the query's mask goes on. */
+  override readonly supportsMasking: boolean = true;
   readonly numHeads: number;
   readonly keyDim: number;
   readonly valueDim: number;
@@ -290,6 +304,8 @@ export class MultiHeadAttention extends Layer {
       const v = tf.transpose(this.project(value, 'value'), [0, 2, 1, 3]);
       let scores: tf.Tensor = tf.matMul(q as tf.Tensor4D, kT as tf.Tensor4D); // [batch, heads, queryTime, keyTime]
       let allowed: tf.Tensor | undefined = mask === undefined ? undefined : tf.cast(tf.notEqual(mask, 0), 'float32');
+      const fromMasks = this.maskedPairs(list, args.mask);
+      if (fromMasks !== undefined) allowed = allowed === undefined ? fromMasks : tf.mul(allowed, fromMasks);
       if (this.useCausalMask) {
         const causal = tf.linalg.bandPart(tf.ones([queryTime, keyTime]), -1, 0);
         allowed = allowed === undefined ? causal : tf.mul(allowed, causal);
@@ -319,6 +335,30 @@ export class MultiHeadAttention extends Layer {
       const output = tf.reshape(out, [batch, queryTime, this.outputDim!]);
       return this.returnAttentionScores ? [output, probabilities] : output;
     });
+  }
+
+  /**
+   * Keras' automatic attention mask from the inputs' masks: query step i may attend to key step j
+   * when the query mask is true at i and the value (and key) masks at j; [batch, queryTime,
+   * keyTime] as 0/1, or undefined with no mask.
+   */
+  private maskedPairs(list: tf.Tensor[], mask: MaskArg): tf.Tensor | undefined {
+    if (mask === undefined || isEmptyMask(mask)) return undefined;
+    const [qm, vm, km] = Array.isArray(mask) ? mask : [mask];
+    let allowed: tf.Tensor | undefined;
+    const and = (m: tf.Tensor): void => {
+      allowed = allowed === undefined ? m : tf.mul(allowed, m);
+    };
+    if (qm !== undefined) and(tf.expandDims(sequenceMask(this, list[0]!, qm)!, 2));
+    if (vm !== undefined) and(tf.expandDims(sequenceMask(this, list[1]!, vm)!, 1));
+    if (km !== undefined && list[2] !== undefined) and(tf.expandDims(sequenceMask(this, list[2], km)!, 1));
+    return allowed;
+  }
+
+  /** The query's mask goes on with the output (none for the attention scores). */
+  override computeMask(_inputs: tf.Tensor | tf.Tensor[], mask?: MaskArg): MaskArg {
+    const qm = Array.isArray(mask) ? mask[0] : mask;
+    return this.returnAttentionScores ? [qm, undefined] : qm;
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {

@@ -8,7 +8,7 @@ import { maxPool, registerPoolHostKernels } from '../host-kernels.js';
 import { ShapeError, ValueError, describeValue, type ConfigDict } from '@plasticity/core';
 import { getActivation, type ActivationFn } from '../activations.js';
 import type { InitializerIdentifier } from '../initializers.js';
-import { assertRank, Layer, type LayerConfig, type Shape } from '../layer.js';
+import { assertRank, Layer, sequenceMask, type CallArgs, type LayerConfig, type Shape } from '../layer.js';
 import { serializeId, type KernelBiasConfig } from './core.js';
 
 type Padding = 'valid' | 'same';
@@ -478,12 +478,29 @@ export class AveragePooling1D extends Pool1DBase {
 function globalPool(rank: 3 | 4, kind: 'mean' | 'max', className: string): new (config?: LayerConfig) => Layer {
   const cls = class extends Layer {
     static override readonly className = className;
+    // The 1-D poolings read a sequence mask (and end it); the 2-D ones take none.
+    override readonly supportsMasking: boolean = rank === 3;
     protected override checkInputShape(shape: Shape | Shape[]): void {
       assertRank(this, shape as Shape, [rank]);
     }
-    call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    call(inputs: tf.Tensor | tf.Tensor[], args: CallArgs = {}): tf.Tensor {
+      const x = inputs as tf.Tensor;
       const axes = rank === 4 ? [1, 2] : [1];
-      return kind === 'mean' ? tf.mean(inputs as tf.Tensor, axes) : tf.max(inputs as tf.Tensor, axes);
+      if (rank === 4 || args.mask === undefined) return kind === 'mean' ? tf.mean(x, axes) : tf.max(x, axes);
+      const given = args.mask;
+      return tf.tidy(() => {
+        const mask = sequenceMask(this, x, given);
+        if (mask === undefined) return kind === 'mean' ? tf.mean(x, axes) : tf.max(x, axes);
+        const m = tf.expandDims(mask, 2);
+        // Keras: the mean over the unmasked steps, sum(x·m) / sum(m) (NaN for a sample with none).
+        if (kind === 'mean') return tf.div(tf.sum(tf.mul(x, m), 1), tf.sum(m, 1));
+        // The max over the unmasked steps (-Infinity for a sample with none).
+        return tf.max(tf.where(tf.cast(tf.broadcastTo(m, x.shape), 'bool'), x, tf.fill(x.shape, -Infinity)), 1);
+      });
+    }
+    /** Pooling over time ends the sequence, and with it the mask. */
+    override computeMask(): undefined {
+      return undefined;
     }
     override computeOutputShape(inputShape: Shape | Shape[]): Shape {
       const s = inputShape as Shape;

@@ -1,12 +1,21 @@
 /**
  * Core layers: Input, Dense, Activation, Dropout, Flatten, Reshape, Permute, RepeatVector,
- * Embedding.
+ * Embedding, Masking.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ShapeError, ValueError, createRng, describeValue, type ConfigDict } from '@plasticity/core';
 import { getActivation, type ActivationFn } from '../activations.js';
 import type { InitializerIdentifier } from '../initializers.js';
-import { assertRank, Layer, SymbolicTensor, Node, type CallArgs, type LayerConfig, type Shape } from '../layer.js';
+import {
+  assertRank,
+  Layer,
+  SymbolicTensor,
+  Node,
+  type CallArgs,
+  type LayerConfig,
+  type MaskArg,
+  type Shape,
+} from '../layer.js';
 import type { ConstraintIdentifier, RegularizerIdentifier } from '../regularizers.js';
 
 function serializeId(id: unknown): ConfigDict[string] {
@@ -88,6 +97,8 @@ export interface DenseConfig extends KernelBiasConfig {
 /** `activation(x·W + b)` on the last axis; inputs of rank > 2 are applied per position. */
 export class Dense extends Layer {
   static override readonly className = 'Dense';
+  /** Per-position on [batch, time, features]: the sequence mask passes through. */
+  override readonly supportsMasking: boolean = true;
   readonly units: number;
   readonly activation: string;
   readonly useBias: boolean;
@@ -192,6 +203,7 @@ export class Dense extends Layer {
 /** Applies an activation function. */
 export class Activation extends Layer {
   static override readonly className = 'Activation';
+  override readonly supportsMasking: boolean = true;
   readonly activation: string;
   private readonly fn: ActivationFn;
   constructor(config: LayerConfig & { activation: string }) {
@@ -213,6 +225,7 @@ export class Activation extends Layer {
  */
 export class Dropout extends Layer {
   static override readonly className = 'Dropout';
+  override readonly supportsMasking: boolean = true;
   readonly rate: number;
   readonly seed: number | undefined;
   private readonly rng;
@@ -347,13 +360,30 @@ export interface EmbeddingConfig extends LayerConfig {
   embeddingsInitializer?: InitializerIdentifier;
   embeddingsRegularizer?: RegularizerIdentifier | null;
   embeddingsConstraint?: ConstraintIdentifier | null;
+  /**
+   * Treat id 0 as padding: the output carries the mask `ids != 0` [batch, time], which recurrent
+   * layers, pooling and merges after it honour (Keras' `mask_zero`). Id 0 then means padding only,
+   * so the vocabulary needs `inputDim` = largest id + 1 as before.
+   */
+  maskZero?: boolean;
 }
 
-/** Maps integer ids in [0, inputDim) to rows of a trainable [inputDim, outputDim] table. */
+/**
+ * Maps integer ids in [0, inputDim) to rows of a trainable [inputDim, outputDim] table.
+ *
+ * @example
+ * ```ts
+ * const embed = new Embedding({ inputDim: 100, outputDim: 8, maskZero: true });
+ * const ids = tf.tensor2d([[0, 0, 5, 7]]);
+ * const vectors = embed.apply(ids); // [1, 4, 8]
+ * const mask = embed.computeMask(ids); // [[false, false, true, true]]
+ * ```
+ */
 export class Embedding extends Layer {
   static override readonly className = 'Embedding';
   readonly inputDim: number;
   readonly outputDim: number;
+  readonly maskZero: boolean;
   private readonly config: EmbeddingConfig;
   embeddings: tf.Variable | undefined;
   constructor(config: EmbeddingConfig) {
@@ -369,6 +399,18 @@ export class Embedding extends Layer {
     this.config = config;
     this.inputDim = config.inputDim;
     this.outputDim = config.outputDim;
+    if (config.maskZero !== undefined && typeof config.maskZero !== 'boolean') {
+      throw new ValueError(`Embedding: maskZero must be true or false; got ${describeValue(config.maskZero)}.`, {
+        field: 'maskZero',
+        value: config.maskZero,
+      });
+    }
+    this.maskZero = config.maskZero ?? false;
+  }
+  /** `ids != 0` [batch, …] with `maskZero`; otherwise none (an Embedding starts masks, it takes none). */
+  override computeMask(inputs: tf.Tensor | tf.Tensor[]): MaskArg {
+    if (!this.maskZero) return undefined;
+    return tf.notEqual(inputs as tf.Tensor, 0);
   }
   override build(): void {
     this.embeddings = this.addWeight('embeddings', [this.inputDim, this.outputDim], {
@@ -399,7 +441,56 @@ export class Embedding extends Layer {
       embeddingsInitializer: serializeId(this.config.embeddingsInitializer ?? 'randomUniform'),
       embeddingsRegularizer: serializeId(this.config.embeddingsRegularizer),
       embeddingsConstraint: serializeId(this.config.embeddingsConstraint),
+      maskZero: this.maskZero,
     };
+  }
+}
+
+/**
+ * Masks the time steps whose features all equal `maskValue` (default 0): it zeroes them and gives
+ * the mask [batch, time] (`any(x != maskValue)` over features) to the layers after it, as Keras'
+ * `Masking`. Use it before a recurrent layer to skip padded steps of float sequences.
+ *
+ * @example
+ * ```ts
+ * const masking = new Masking({ maskValue: 0 });
+ * const x = tf.tensor3d([[[0, 0], [1, 2]]]); // [batch 1, time 2, features 2]
+ * const mask = masking.computeMask(x); // [[false, true]]
+ * ```
+ */
+export class Masking extends Layer {
+  static override readonly className = 'Masking';
+  override readonly supportsMasking: boolean = true;
+  readonly maskValue: number;
+  constructor(config: LayerConfig & { maskValue?: number } = {}) {
+    super(config);
+    if (config.maskValue !== undefined && (typeof config.maskValue !== 'number' || Number.isNaN(config.maskValue))) {
+      throw new ValueError(`Masking: maskValue must be a number; got ${describeValue(config.maskValue)}.`, {
+        field: 'maskValue',
+        value: config.maskValue,
+      });
+    }
+    this.maskValue = config.maskValue ?? 0;
+  }
+  protected override checkInputShape(shape: Shape | Shape[]): void {
+    if (Array.isArray(shape[0])) {
+      throw new ValueError(`Masking "${this.name}" takes one input; got a list.`, {
+        field: 'inputs',
+        value: this.name,
+      });
+    }
+    assertRank(this, shape as Shape, [3, 4, 5], 'input [batch, time, ...features]');
+  }
+  call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    const x = inputs as tf.Tensor;
+    return tf.tidy(() => tf.mul(x, tf.cast(tf.any(tf.notEqual(x, this.maskValue), -1, true), x.dtype)));
+  }
+  /** `any(x != maskValue)` over the last axis: [batch, time] for [batch, time, features]. */
+  override computeMask(inputs: tf.Tensor | tf.Tensor[]): MaskArg {
+    return tf.any(tf.notEqual(inputs as tf.Tensor, this.maskValue), -1);
+  }
+  protected override ownConfig(): ConfigDict {
+    return { maskValue: this.maskValue };
   }
 }
 

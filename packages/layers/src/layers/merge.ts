@@ -3,7 +3,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ShapeError, ValueError, type ConfigDict } from '@plasticity/core';
-import { Layer, type LayerConfig, type Shape } from '../layer.js';
+import { Layer, isEmptyMask, type LayerConfig, type Mask, type MaskArg, type Shape } from '../layer.js';
 
 function broadcastShapes(layer: Layer, shapes: Shape[]): Shape {
   const rank = Math.max(...shapes.map((s) => s.length));
@@ -29,7 +29,19 @@ function broadcastShapes(layer: Layer, shapes: Shape[]): Shape {
   return out;
 }
 
+/** Keras' merge mask: the logical and of the inputs' masks (an input with none counts as all true). */
+function andMasks(mask: MaskArg): MaskArg {
+  if (mask === undefined || !Array.isArray(mask) || isEmptyMask(mask)) return undefined;
+  const present = mask.filter((m): m is tf.Tensor => m !== undefined);
+  if (present.length === 1) return present[0];
+  return tf.tidy(() => present.map((m) => tf.cast(m, 'bool')).reduce((a, b) => tf.logicalAnd(a, b)));
+}
+
 abstract class Merge extends Layer {
+  override readonly supportsMasking: boolean = true;
+  override computeMask(_inputs: tf.Tensor | tf.Tensor[], mask?: MaskArg): MaskArg {
+    return andMasks(mask);
+  }
   protected override checkInputShape(shape: Shape | Shape[]): void {
     if (!Array.isArray(shape[0]) || (shape as Shape[]).length < 2) {
       throw new ValueError(`Layer "${this.name}" merges a list of at least two inputs.`, {
@@ -131,6 +143,25 @@ export class Concatenate extends Layer {
   }
   call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.concat(inputs as tf.Tensor[], this.axis);
+  }
+  override readonly supportsMasking: boolean = true;
+  /**
+   * Keras' concatenated mask: each input's mask widened to the input's shape (all true where an input
+   * has none), concatenated along `axis`, then reduced with a logical and over the last axis.
+   */
+  override computeMask(inputs: tf.Tensor | tf.Tensor[], mask?: MaskArg): MaskArg {
+    if (mask === undefined || !Array.isArray(mask) || isEmptyMask(mask)) return undefined;
+    const xs = inputs as tf.Tensor[];
+    return tf.tidy(() => {
+      const full = xs.map((x, i) => {
+        const m: Mask = mask[i];
+        if (m === undefined) return tf.cast(tf.onesLike(x), 'bool');
+        let e = tf.cast(m, 'bool');
+        while (e.rank < x.rank) e = tf.expandDims(e, -1);
+        return tf.cast(tf.broadcastTo(tf.cast(e, 'int32'), x.shape), 'bool');
+      });
+      return tf.all(tf.concat(full, this.axis), -1);
+    });
   }
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
     const shapes = inputShape as Shape[];

@@ -27,6 +27,8 @@ export interface BatchNormalizationConfig extends LayerConfig {
  */
 export class BatchNormalization extends Layer {
   static override readonly className = 'BatchNormalization';
+  /** Per-position: a sequence mask passes through (statistics include padded steps, as tfjs-layers). */
+  override readonly supportsMasking: boolean = true;
   readonly axis: number;
   readonly momentum: number;
   readonly epsilon: number;
@@ -130,6 +132,8 @@ export class BatchNormalization extends Layer {
 /** Layer normalization (Ba et al. 2016) over the last axis (or `axis` list). */
 export class LayerNormalization extends Layer {
   static override readonly className = 'LayerNormalization';
+  /** Per-position: a sequence mask passes through (statistics include padded steps, as tfjs-layers). */
+  override readonly supportsMasking: boolean = true;
   readonly axis: number[];
   readonly epsilon: number;
   readonly center: boolean;

@@ -8,8 +8,16 @@
  *
  * With `stateful: true` the final states of one call are the initial states of the next (same
  * batch size, sample i continues sample i); `resetStates()` zeroes them. States are not weights and
- * are not saved. Not supported (yet): masking, `unroll` / `implementation` (ignored: there is one
+ * are not saved. Not supported (yet): `unroll` / `implementation` (ignored: there is one
  * implementation), `activityRegularizer`.
+ *
+ * Masking, as Keras and tfjs-layers' `rnn()`: with a mask [batch, time] (from
+ * `Embedding({ maskZero: true })` or `Masking` in a model, or `call(x, { mask })`), a masked step
+ * leaves the states as they were and its output repeats the previous output (the initial h before
+ * the first unmasked step), so padding at either end, or inside, does not change the result. The
+ * mask goes through `goBackwards` with the sequence. With `returnSequences` the mask is passed on
+ * unchanged (in input order even with `goBackwards`, as Keras); otherwise, and for returned states,
+ * there is none. Stateful layers carry the masked final states.
  *
  * ## Mapping for TF.js / Keras `model.json` import
  *
@@ -51,7 +59,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ShapeError, ValueError, createRng, describeValue, type ConfigDict, type Rng } from '@plasticity/core';
 import { getActivation, type ActivationFn } from '../activations.js';
 import { getInitializer, Initializer, type InitializerIdentifier } from '../initializers.js';
-import { Layer, type SymbolicTensor, toList, type CallArgs, type Shape } from '../layer.js';
+import { Layer, sequenceMask, type SymbolicTensor, toList, type CallArgs, type MaskArg, type Shape } from '../layer.js';
 import type { ConstraintIdentifier, RegularizerIdentifier } from '../regularizers.js';
 import { serializeId, type KernelBiasConfig } from './core.js';
 
@@ -126,6 +134,7 @@ function dropoutMask(rng: Rng, batch: number, size: number, rate: number): tf.Te
  * shapes and config. Subclasses give the number of gates, the number of states and one step.
  */
 export abstract class RNN extends Layer {
+  override readonly supportsMasking: boolean = true;
   readonly units: number;
   readonly activation: string;
   readonly recurrentActivation: string;
@@ -373,6 +382,7 @@ export abstract class RNN extends Layer {
       );
     }
     return tf.tidy(() => {
+      const mask = args.mask === undefined ? undefined : sequenceMask(this, x, args.mask);
       let states: tf.Tensor2D[] =
         list.length > 1
           ? (list.slice(1) as tf.Tensor2D[])
@@ -394,20 +404,38 @@ export abstract class RNN extends Layer {
       if (bias !== undefined) projected = tf.add(projected, bias);
       // Copy before reversing: the array tf.split returns is the one its gradient reads.
       const steps = [...(tf.split(projected, time, 0) as tf.Tensor2D[])];
-      if (this.goBackwards) steps.reverse();
+      // Per-step masks [batch, 1] (1 = data, 0 = padding), in the same order as the steps.
+      const stepMasks = mask === undefined ? undefined : [...(tf.split(mask, time, 1) as tf.Tensor2D[])];
+      if (this.goBackwards) {
+        steps.reverse();
+        stepMasks?.reverse();
+      }
       const recurrent = this.recurrentParts();
       const outputs: tf.Tensor2D[] = [];
-      for (const xw of steps) {
+      steps.forEach((xw, t) => {
         // Recurrent dropout touches only what enters the recurrent matMul, as Keras.
         const hIn = recurrentMask === undefined ? states[0]! : (tf.mul(states[0]!, recurrentMask) as tf.Tensor2D);
-        states = this.step(xw, states, hIn, recurrent);
+        const next = this.step(xw, states, hIn, recurrent);
+        const m = stepMasks?.[t];
+        // A masked step keeps every state (and so repeats the output, which is h): s + m·(s' − s).
+        states =
+          m === undefined
+            ? next
+            : next.map((s, i) => tf.add(states[i]!, tf.mul(m, tf.sub(s, states[i]!))) as tf.Tensor2D);
         outputs.push(states[0]!);
-      }
+      });
       const output = this.returnSequences ? tf.stack(outputs, 1) : outputs[outputs.length - 1]!;
       // The tape saved its own references to the old state values, so assigning is safe under autograd.
       if (carried !== undefined) carried.forEach((v, i) => v.assign(states[i]!));
       return this.returnState ? [output, ...states] : output;
     });
+  }
+
+  /** The input mask with `returnSequences` (and none for returned states); none otherwise. */
+  override computeMask(_inputs: tf.Tensor | tf.Tensor[], mask?: MaskArg): MaskArg {
+    const m = Array.isArray(mask) ? mask[0] : mask;
+    const output = this.returnSequences ? m : undefined;
+    return this.returnState ? [output, ...Array.from({ length: this.stateCount }, () => undefined)] : output;
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {

@@ -12,7 +12,9 @@ import {
   type CallArgs,
   type LayerConfig,
   type LayerWeight,
+  type MaskArg,
   type Shape,
+  sequenceMask,
 } from '../layer.js';
 import { RNN, type RecurrentCallArgs } from './recurrent.js';
 
@@ -64,6 +66,8 @@ export interface BidirectionalConfig extends LayerConfig {
  */
 export class Bidirectional extends Layer {
   static override readonly className = 'Bidirectional';
+  /** Both directions honour the mask (the backward one reversed with its sequence). */
+  override readonly supportsMasking: boolean = true;
   readonly forwardLayer: RNN;
   readonly backwardLayer: RNN;
   readonly mergeMode: MergeMode;
@@ -166,6 +170,7 @@ export class Bidirectional extends Layer {
     const states = list.slice(1);
     const half = states.length / 2;
     return tf.tidy(() => {
+      if (args.mask !== undefined) sequenceMask(this, x, args.mask); // name this layer in a shape error
       const f = toList(this.forwardLayer.call(half === 0 ? x : [x, ...states.slice(0, half)], args));
       const b = toList(this.backwardLayer.call(half === 0 ? x : [x, ...states.slice(half)], args));
       const y = f[0]!;
@@ -190,6 +195,14 @@ export class Bidirectional extends Layer {
       const out = this.returnState ? [...merged, ...f.slice(1), ...b.slice(1)] : merged;
       return out.length === 1 ? out[0]! : out;
     });
+  }
+
+  /** The input mask for each sequence output (`returnSequences`); none otherwise and for states. */
+  override computeMask(_inputs: tf.Tensor | tf.Tensor[], mask?: MaskArg): MaskArg {
+    const m = this.returnSequences ? (Array.isArray(mask) ? mask[0] : mask) : undefined;
+    const outputs = this.mergeMode === null ? [m, m] : [m];
+    if (!this.returnState) return outputs.length === 1 ? outputs[0] : outputs;
+    return [...outputs, ...Array.from({ length: 2 * this.forwardLayer.stateCount }, () => undefined)];
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {
@@ -254,6 +267,8 @@ export interface TimeDistributedConfig extends LayerConfig {
  */
 export class TimeDistributed extends Layer {
   static override readonly className = 'TimeDistributed';
+  /** The sequence mask passes through; the inner layer sees single steps and no mask. */
+  override readonly supportsMasking: boolean = true;
   readonly layer: Layer;
 
   constructor(config: TimeDistributedConfig) {
@@ -301,9 +316,11 @@ export class TimeDistributed extends Layer {
   call(inputs: tf.Tensor | tf.Tensor[], args: CallArgs): tf.Tensor {
     const x = toList(inputs)[0]!;
     const [batch, time] = x.shape as [number, number];
+    const { mask, ...innerArgs } = args;
     return tf.tidy(() => {
+      if (mask !== undefined) sequenceMask(this, x, mask); // a wrong shape is an error here too
       const flat = tf.reshape(x, [batch * time, ...x.shape.slice(2)]);
-      const y = this.layer.apply(flat, args);
+      const y = this.layer.apply(flat, innerArgs);
       if (Array.isArray(y)) {
         throw new ValueError(`TimeDistributed "${this.name}": the inner layer must have one output.`, {
           field: 'layer',
