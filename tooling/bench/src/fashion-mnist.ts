@@ -17,7 +17,16 @@ import { registerBackendPlugin, useBackend } from '@plasticity/core';
 import { wasmBackend } from '@plasticity/backend-wasm';
 import { batches, imageTensors, type ImageSet } from '@plasticity/datasets';
 import { loadFashionMnist } from '@plasticity/datasets/node';
-import { Conv2D, Dense, Flatten, MaxPooling2D, Sequential, setInitializerSeed, type Model } from '@plasticity/layers';
+import {
+  Conv2D,
+  Dense,
+  Dropout,
+  Flatten,
+  MaxPooling2D,
+  Sequential,
+  setInitializerSeed,
+  type Model,
+} from '@plasticity/layers';
 import { Adam } from '@plasticity/optimizers';
 
 const { values, positionals } = parseArgs({
@@ -101,10 +110,12 @@ const specs: Spec[] = [
       }),
   },
   {
-    name: 'CNN conv3x3x32-pool-conv3x3x64-pool-dense128-dense10 (relu, Adam 1e-3)',
+    // Without the dropout this net overfits from epoch 6 on (train 0.93, test 0.905-0.908 at the best
+    // validation epoch of 8, batch 64).
+    name: 'CNN conv3x3x32-pool-conv3x3x64-pool-dropout.25-dense128-dropout.5-dense10 (relu, Adam 1e-3)',
     layout: 'image',
-    epochs: 8,
-    batchSize: 128,
+    epochs: 10,
+    batchSize: 64,
     target: 0.91,
     build: () =>
       new Sequential({
@@ -113,8 +124,10 @@ const specs: Spec[] = [
           new MaxPooling2D({ poolSize: 2 }),
           new Conv2D({ filters: 64, kernelSize: 3, activation: 'relu' }),
           new MaxPooling2D({ poolSize: 2 }),
+          new Dropout({ rate: 0.25, seed: 11 }),
           new Flatten(),
           new Dense({ units: 128, activation: 'relu' }),
+          new Dropout({ rate: 0.5, seed: 12 }),
           new Dense({ units: 10, activation: 'softmax' }),
         ],
       }),

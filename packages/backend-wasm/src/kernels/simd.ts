@@ -22,7 +22,8 @@ import { SIMD_WASM_PLAIN, SIMD_WASM_SHARED } from './simd-wasm.js';
 /** The parts of tfjs-backend-wasm's BackendWasm these kernels use. */
 interface WasmHeap extends HeapBackend {
   dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
-  wasm: { asm: { memory: WebAssembly.Memory } };
+  /** The single-threaded build exports its memory (`asm.memory`); the threaded one imports it (`wasmMemory`). */
+  wasm: { asm?: { memory?: WebAssembly.Memory }; wasmMemory?: WebAssembly.Memory };
 }
 
 interface SimdExports {
@@ -76,7 +77,8 @@ function decode(base64: string): Uint8Array<ArrayBuffer> {
 
 /** The module instantiated on `backend`'s memory (again if the backend was re-created). */
 function simd(backend: WasmHeap): SimdExports {
-  const memory = backend.wasm.asm.memory;
+  const memory = backend.wasm.wasmMemory ?? backend.wasm.asm?.memory;
+  if (memory === undefined) throw new Error('wasm: cannot find the backend memory for our SIMD kernels');
   if (instance?.memory !== memory) {
     const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
     const module = new WebAssembly.Module(decode(shared ? SIMD_WASM_SHARED : SIMD_WASM_PLAIN));
