@@ -40,15 +40,42 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
-async function timeSteps(step: () => unknown | Promise<unknown>, reps = 15): Promise<number> {
-  for (let i = 0; i < 3; i++) await step();
-  const times: number[] = [];
-  for (let i = 0; i < reps; i++) {
+/**
+ * Medians of ours, tfjs-layers and tfjs-layers on the stock kernels, one step of each in turn per
+ * repetition, so that all three see the same machine conditions (the 2-core machines are noisy).
+ */
+async function timeInTurn(
+  ours: () => unknown | Promise<unknown>,
+  theirs: () => unknown | Promise<unknown>,
+  reps: number,
+): Promise<{ oursMs: number; tfjsLayersMs: number; tfjsLayersStockWasmMs: number }> {
+  const time = async (step: () => unknown | Promise<unknown>): Promise<number> => {
     const start = performance.now();
     await step();
-    times.push(performance.now() - start);
+    return performance.now() - start;
+  };
+  const stock = async (): Promise<number> => {
+    stockKernels(true);
+    try {
+      return await time(theirs);
+    } finally {
+      stockKernels(false);
+    }
+  };
+  for (let i = 0; i < 3; i++) {
+    await time(ours);
+    await time(theirs);
+    await stock();
   }
-  return median(times);
+  const o: number[] = [];
+  const t: number[] = [];
+  const st: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    o.push(await time(ours));
+    t.push(await time(theirs));
+    st.push(await stock());
+  }
+  return { oursMs: median(o), tfjsLayersMs: median(t), tfjsLayersStockWasmMs: median(st) };
 }
 
 const rng = createRng(9);
@@ -80,16 +107,14 @@ async function mlp(): Promise<StepRow> {
     ],
   });
   theirs.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
-  const row = {
+  return {
     model: 'MLP 784-256-128-10, batch 128',
-    oursMs: await timeSteps(() => ours.trainOnBatch(x, y)),
-    tfjsLayersMs: await timeSteps(() => theirs.trainOnBatch(x, y)),
-    tfjsLayersStockWasmMs: 0,
+    ...(await timeInTurn(
+      () => ours.trainOnBatch(x, y),
+      () => theirs.trainOnBatch(x, y),
+      21,
+    )),
   };
-  stockKernels(true);
-  row.tfjsLayersStockWasmMs = await timeSteps(() => theirs.trainOnBatch(x, y), 5);
-  stockKernels(false);
-  return row;
 }
 
 async function cnn(): Promise<StepRow> {
@@ -117,16 +142,14 @@ async function cnn(): Promise<StepRow> {
     ],
   });
   theirs.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
-  const row = {
+  return {
     model: 'CNN conv16-pool-conv32-pool-dense10, batch 64',
-    oursMs: await timeSteps(() => ours.trainOnBatch(x, y), 7),
-    tfjsLayersMs: await timeSteps(() => theirs.trainOnBatch(x, y), 7),
-    tfjsLayersStockWasmMs: 0,
+    ...(await timeInTurn(
+      () => ours.trainOnBatch(x, y),
+      () => theirs.trainOnBatch(x, y),
+      11,
+    )),
   };
-  stockKernels(true);
-  row.tfjsLayersStockWasmMs = await timeSteps(() => theirs.trainOnBatch(x, y), 3);
-  stockKernels(false);
-  return row;
 }
 
 async function lstm(): Promise<StepRow> {
@@ -146,16 +169,14 @@ async function lstm(): Promise<StepRow> {
     ],
   });
   theirs.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
-  const row = {
+  return {
     model: 'LSTM 64 units, 20 steps × 16 features, batch 32',
-    oursMs: await timeSteps(() => ours.trainOnBatch(x, y), 7),
-    tfjsLayersMs: await timeSteps(() => theirs.trainOnBatch(x, y), 7),
-    tfjsLayersStockWasmMs: 0,
+    ...(await timeInTurn(
+      () => ours.trainOnBatch(x, y),
+      () => theirs.trainOnBatch(x, y),
+      11,
+    )),
   };
-  stockKernels(true);
-  row.tfjsLayersStockWasmMs = await timeSteps(() => theirs.trainOnBatch(x, y), 3);
-  stockKernels(false);
-  return row;
 }
 
 process.stdout.write(JSON.stringify({ rows: [await mlp(), await cnn(), await lstm()] }));
