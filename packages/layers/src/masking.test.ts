@@ -3,15 +3,7 @@
 // and export, same predictions to 1e-5), against the unpadded sequence (padding changes nothing),
 // against hand formulas (masked pooling, merged masks) and finite differences.
 import { cpuBackend } from '@plasticity/backend-cpu';
-import {
-  ShapeError,
-  ValueError,
-  createRng,
-  memoryIO,
-  randomTensor,
-  registerBackendPlugin,
-  useBackend,
-} from '@plasticity/core';
+import { ShapeError, ValueError, memoryIO, registerBackendPlugin, useBackend } from '@plasticity/core';
 import { Adam } from '@plasticity/optimizers';
 import { expectGradientsMatchFiniteDifferences, expectNoTensorLeaks, expectTensorsClose } from '@plasticity/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
@@ -43,49 +35,14 @@ import {
   loadModel,
   type SymbolicTensor,
 } from './index.js';
+import { list, predictBoth, seededWeights, tfjsArtifacts } from './testing/tfjs-interop.js';
 
 beforeAll(async () => {
   registerBackendPlugin(cpuBackend);
   await useBackend('cpu');
 });
 
-let seed = 9001;
-const rand = (shape: number[], min = -1, max = 1): tf.Tensor => randomTensor(shape, createRng(seed++), { min, max });
-
-function randomizeTfjs(model: tfl.LayersModel): void {
-  const values = model.weights.map((w) => rand(w.shape as number[], -0.8, 0.8));
-  model.setWeights(values);
-  tf.dispose(values);
-}
-
-function randomizeOurs(model: Model): void {
-  for (const w of model.weights) {
-    const value = rand([...w.shape], -0.8, 0.8);
-    w.assign(value);
-    value.dispose();
-  }
-}
-
-async function tfjsArtifacts(model: tfl.LayersModel): Promise<tf.io.ModelArtifacts> {
-  let saved: tf.io.ModelArtifacts | undefined;
-  await model.save(
-    tf.io.withSaveHandler(async (artifacts) => {
-      saved = artifacts;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-  );
-  return saved!;
-}
-
-const list = <T>(t: T | T[]): T[] => (Array.isArray(t) ? t : [t]);
-
-function predictBoth(ours: Model, theirs: tfl.LayersModel, x: tf.Tensor): void {
-  const a = list(ours.predict(x));
-  const b = list(theirs.predict(x));
-  expect(a.length).toBe(b.length);
-  a.forEach((t, i) => expectTensorsClose(t, b[i]!, { rtol: 1e-5, atol: 1e-5, label: `output ${i}` }));
-  tf.dispose([...a, ...b]);
-}
+const { rand, randomizeTfjs, randomizeOurs } = seededWeights(9001, [-0.8, 0.8]);
 
 /** Padded id sequences (length 8): zeros at the start, at the end, inside, and a row of padding only. */
 const IDS = [

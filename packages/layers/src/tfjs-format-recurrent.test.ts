@@ -2,7 +2,7 @@
 // Bidirectional, TimeDistributed), checked against @tensorflow/tfjs-layers 4.22 itself, and a
 // Keras 2 style GRU (reset_after: true, cell-scoped weight names) against a float64 reference.
 import { cpuBackend } from '@plasticity/backend-cpu';
-import { createRng, memoryIO, randomTensor, registerBackendPlugin, useBackend, ValueError } from '@plasticity/core';
+import { createRng, memoryIO, registerBackendPlugin, useBackend, ValueError } from '@plasticity/core';
 import { expectTensorsClose } from '@plasticity/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -22,51 +22,14 @@ import {
   input,
   type SymbolicTensor,
 } from './index.js';
+import { list, predictBoth, seededWeights, tfjsArtifacts } from './testing/tfjs-interop.js';
 
 beforeAll(async () => {
   registerBackendPlugin(cpuBackend);
   await useBackend('cpu');
 });
 
-let seed = 101;
-const rand = (shape: number[], min = -1, max = 1): tf.Tensor => randomTensor(shape, createRng(seed++), { min, max });
-
-/** Gives every weight of a tfjs model random values, so nothing is at its initial value. */
-function randomizeTfjs(model: tfl.LayersModel): void {
-  const values = model.weights.map((w) => rand(w.shape as number[], -0.8, 0.8));
-  model.setWeights(values);
-  tf.dispose(values);
-}
-
-/** Gives every weight of our model random values. */
-function randomizeOurs(model: Model): void {
-  for (const w of model.weights) {
-    const value = rand([...w.shape], -0.8, 0.8);
-    w.assign(value);
-    value.dispose();
-  }
-}
-
-async function tfjsArtifacts(model: tfl.LayersModel): Promise<tf.io.ModelArtifacts> {
-  let saved: tf.io.ModelArtifacts | undefined;
-  await model.save(
-    tf.io.withSaveHandler(async (artifacts) => {
-      saved = artifacts;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-  );
-  return saved!;
-}
-
-const list = <T>(t: T | T[]): T[] => (Array.isArray(t) ? t : [t]);
-
-function predictBoth(ours: Model, theirs: tfl.LayersModel, x: tf.Tensor): void {
-  const a = list(ours.predict(x));
-  const b = list(theirs.predict(x));
-  expect(a.length).toBe(b.length);
-  a.forEach((t, i) => expectTensorsClose(t, b[i]!, { rtol: 1e-5, atol: 1e-5, label: `output ${i}` }));
-  tf.dispose([...a, ...b]);
-}
+const { rand, randomizeTfjs, randomizeOurs } = seededWeights(101, [-0.8, 0.8]);
 
 describe('importTfjsModel with recurrent layers', () => {
   it('imports SimpleRNN, LSTM and GRU (return_sequences, go_backwards) with the same predictions', async () => {
@@ -203,8 +166,9 @@ describe('importTfjsModel with recurrent layers', () => {
 
   it('imports a Keras 2 GRU with reset_after: true and weights named gru/gru_cell/kernel (float64 reference)', async () => {
     const [T, F, U, B] = [4, 3, 2, 2];
+    let keras2Seed = 5000;
     const f32 = (n: number, lo = -0.9, hi = 0.9): number[] => {
-      const rng = createRng(seed++);
+      const rng = createRng(keras2Seed++);
       return Array.from({ length: n }, () => Math.fround(lo + (hi - lo) * rng.uniform()));
     };
     const kernel = f32(F * 3 * U); // [F, 3U], gates z, r, h

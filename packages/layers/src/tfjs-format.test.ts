@@ -7,10 +7,8 @@ import {
   ShapeError,
   UnknownPluginError,
   ValueError,
-  createRng,
   deserializePlugin,
   memoryIO,
-  randomTensor,
   registerBackendPlugin,
   registerLayer,
   serializePlugin,
@@ -57,44 +55,14 @@ import {
   type Shape,
   type SymbolicTensor,
 } from './index.js';
+import { predictBoth, seededWeights, tfjsArtifacts } from './testing/tfjs-interop.js';
 
 beforeAll(async () => {
   registerBackendPlugin(cpuBackend);
   await useBackend('cpu');
 });
 
-let seed = 7;
-const rand = (shape: number[], min = -1, max = 1): tf.Tensor => randomTensor(shape, createRng(seed++), { min, max });
-
-/** Gives every weight of a tfjs model random values (variances positive), so nothing is at its initial value. */
-function randomizeTfjs(model: tfl.LayersModel): void {
-  const values = model.weights.map((w) =>
-    w.originalName.includes('moving_variance') ? rand(w.shape as number[], 0.5, 1.5) : rand(w.shape as number[]),
-  );
-  model.setWeights(values);
-  tf.dispose(values);
-}
-
-async function tfjsArtifacts(model: tfl.LayersModel): Promise<tf.io.ModelArtifacts> {
-  let saved: tf.io.ModelArtifacts | undefined;
-  await model.save(
-    tf.io.withSaveHandler(async (artifacts) => {
-      saved = artifacts;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-  );
-  return saved!;
-}
-
-function predictBoth(ours: Model, theirs: tfl.LayersModel, xs: tf.Tensor[]): void {
-  const a = ours.predict(xs.length === 1 ? xs[0]! : xs);
-  const b = theirs.predict(xs.length === 1 ? xs[0]! : xs);
-  const la = Array.isArray(a) ? a : [a];
-  const lb = Array.isArray(b) ? b : [b];
-  expect(la.length).toBe(lb.length);
-  la.forEach((t, i) => expectTensorsClose(t, lb[i]!, { rtol: 1e-5, atol: 1e-5, label: `output ${i}` }));
-  tf.dispose([...la, ...lb]);
-}
+const { rand, randomizeTfjs } = seededWeights(7);
 
 function tfjsMlp(): tfl.Sequential {
   return tfl.sequential({
