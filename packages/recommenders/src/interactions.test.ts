@@ -103,34 +103,3 @@ describe('topK', () => {
     ]);
   });
 });
-
-describe('Interactions.fromMovieLens', () => {
-  it('reads a MovieLens "latest" folder with ids, ratings, timestamps and the 0.5–5 scale', async () => {
-    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
-    const dir = mkdtempSync(join(tmpdir(), 'recs-ml-'));
-    try {
-      writeFileSync(
-        join(dir, 'ratings.csv'),
-        'userId,movieId,rating,timestamp\n1,10,4.0,964982703\n1,20,0.5,964981247\n2,10,3.5,964982224\n',
-      );
-      writeFileSync(
-        join(dir, 'movies.csv'),
-        'movieId,title,genres\n10,"Heat (1995)",Action|Crime\n20,Up (2009),Animation\n',
-      );
-      const data = await Interactions.fromMovieLens(dir);
-      expect(data.size).toBe(3);
-      expect(data.numUsers).toBe(2);
-      expect(data.ratingScale).toEqual([0.5, 5]);
-      expect(Array.from(data.records())).toEqual([
-        { user: 1, item: 10, value: 4, timestamp: 964982703 },
-        { user: 1, item: 20, value: 0.5, timestamp: 964981247 },
-        { user: 2, item: 10, value: 3.5, timestamp: 964982224 },
-      ]);
-      await expect(Interactions.fromMovieLens(join(dir, 'missing'))).rejects.toThrow();
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
-});

@@ -267,32 +267,6 @@ export class Interactions {
     );
   }
 
-  /**
-   * Reads a MovieLens folder (ml-100k, ml-1m/10m, or ml-latest / ml-latest-small / 20m / 25m /
-   * 32m, detected from its files) with `@plasticity/datasets`' reader. Node only (the reader is
-   * loaded when called). The rating scale defaults to `[0.5, 5]` for the "latest" format and
-   * `[1, 5]` for the others; timestamps are kept (for temporal splits).
-   *
-   * @example
-   * ```ts
-   * const data = await Interactions.fromMovieLens('/data/ml-latest-small');
-   * data.size; // 100836
-   * ```
-   */
-  static async fromMovieLens(
-    dir: string,
-    options: InteractionOptions & { format?: '100k' | '1m' | 'latest' } = {},
-  ): Promise<Interactions> {
-    const { loadMovieLens } = await import('@plasticity/datasets/node');
-    const { format, ...rest } = options;
-    const movielens = await loadMovieLens(dir, format === undefined ? {} : { format });
-    const { ratings } = movielens;
-    return Interactions.fromArrays(
-      { users: ratings.userId, items: ratings.itemId, values: ratings.rating, timestamps: ratings.timestamp },
-      { ratingScale: movielens.format === 'latest' ? [0.5, 5] : [1, 5], ...rest },
-    );
-  }
-
   /** The number of (unique) interactions. */
   get size(): number {
     return this.users.length;

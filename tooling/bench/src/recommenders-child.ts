@@ -7,7 +7,6 @@
 import {
   BaselineOnly,
   CoClustering,
-  Interactions,
   KNNBaseline,
   KNNBasic,
   KNNWithMeans,
@@ -20,6 +19,7 @@ import {
   kFold,
   type Recommender,
 } from '@plasticity/recommenders';
+import { loadMovieLensInteractions } from '@plasticity/recommenders/node';
 
 export interface RecommenderRow {
   name: string;
@@ -53,7 +53,7 @@ const factories: Record<string, () => Recommender> = {
 
 const [dir, ...names] = process.argv.slice(2);
 // @plasticity/datasets' MovieLens reader; the 'latest' format has the 0.5–5 scale.
-const data = await Interactions.fromMovieLens(dir!);
+const data = await loadMovieLensInteractions(dir!);
 const splits = kFold(data, { folds: 5, seed: 0 });
 const rows: RecommenderRow[] = [];
 for (const name of names.length > 0 ? names : Object.keys(factories)) {
