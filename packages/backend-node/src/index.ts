@@ -81,8 +81,9 @@ export function createNodeBackend(options: CreateNodeBackendOptions = {}): Backe
       const support = await tryLoad();
       if (!support.supported) throw new Error(support.reason);
       // tfjs-node routes file:// itself; register core's handler (atomic writes, clear errors),
-      // which Plasticity's loaders prefer when both accept a URL.
-      const { registerFileRouter } = await import('@plasticity/core/node');
+      // which Plasticity's loaders prefer when both accept a URL. `#file-router` is core's Node
+      // entry in Node and a stub elsewhere, so browser bundles of this package never reach node:fs.
+      const { registerFileRouter } = await import('#file-router');
       registerFileRouter();
     },
   };
