@@ -19,6 +19,8 @@ export interface BrowserBundle {
   minifiedBytes: number;
   gzipBytes: number;
   builtins: BuiltinReach[];
+  /** Modules with code in the bundle (bytes > 0), paths relative to the project. */
+  modulesKept: string[];
 }
 
 export interface BrowserBundleOptions {
@@ -91,5 +93,15 @@ export async function bundleForBrowser(source: string, options: BrowserBundleOpt
     builtin,
     chain: importChain(result.metafile, importer === '<stdin>' ? importer : relative(options.cwd, importer)),
   }));
-  return { code, minifiedBytes: code.byteLength, gzipBytes: gzipSync(code, { level: 9 }).byteLength, builtins };
+  const output = Object.values(result.metafile.outputs)[0]!;
+  const modulesKept = Object.entries(output.inputs)
+    .filter(([, input]) => input.bytesInOutput > 0)
+    .map(([path]) => path);
+  return {
+    code,
+    minifiedBytes: code.byteLength,
+    gzipBytes: gzipSync(code, { level: 9 }).byteLength,
+    builtins,
+    modulesKept,
+  };
 }

@@ -258,6 +258,34 @@ describe('browser bundles (esbuild, platform browser)', () => {
     log('bundled');
   });
 
+  it('sideEffects: a bare import leaves nothing of a package but its registering entry', async () => {
+    // Which files have top-level effects was read from the code (registerRecommender,
+    // registerBackendPlugin, Model.fromConfig, tfjs gradients); here a bundler must honour the
+    // fields: an entry not listed is dropped whole when unused (tree-shaking works), a listed
+    // entry (core's index, the backends' register) keeps its effects.
+    const problems: string[] = [];
+    for (const p of publicPackages) {
+      const json = JSON.parse(
+        readFileSync(join(app, 'node_modules', p.json.name, 'package.json'), 'utf8'),
+      ) as PackageJson & { sideEffects: boolean | string[] };
+      const declared = json.sideEffects === false ? [] : (json.sideEffects as string[]);
+      const entries = Object.keys(p.json.exports).filter((e) => e === '.' || e === './register');
+      for (const entry of entries) {
+        const spec = entry === '.' ? p.json.name : `${p.json.name}/register`;
+        const entryFile = entry === '.' ? './dist/index.js' : './dist/register.js';
+        const { modulesKept } = await bundleForBrowser(`import '${spec}';`, { cwd: app });
+        const prefix = `node_modules/${p.json.name}/`;
+        const own = modulesKept.filter((m) => m.startsWith(prefix)).map((m) => `./${m.slice(prefix.length)}`);
+        if (declared.includes(entryFile)) {
+          if (!own.some((f) => declared.includes(f))) problems.push(`import '${spec}' kept none of its side effects`);
+        } else if (own.length > 0) {
+          problems.push(`import '${spec}' registers nothing, yet the bundle kept ${own.join(', ')}`);
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
   it('in headless Chromium a model trains on wasm and a recommender fits and recommends', async () => {
     expect(existsSync(CHROMIUM), 'Chromium is not installed at /usr/bin/chromium: apt-get install -y chromium').toBe(
       true,
