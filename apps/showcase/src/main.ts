@@ -8,8 +8,8 @@ import { registerBackendPlugin, useBackend } from '@plasticity/core';
 import { renderProgress, writeFileAtomic } from '@plasticity/core/node';
 import { cpuBackend } from '@plasticity/backend-cpu';
 import { wasmBackend } from '@plasticity/backend-wasm';
-import { loadMovieLens } from '@plasticity/datasets/node';
-import { Interactions } from '@plasticity/recommenders';
+import type { Interactions } from '@plasticity/recommenders';
+import { loadMovieLensInteractions } from '@plasticity/recommenders/node';
 import {
   learningCurveSvg,
   loadFashion,
@@ -43,11 +43,8 @@ if (!options.skip.recommenders) {
     data = generateRatings();
     source = `generated ratings (seeded): ${data.size} ratings`;
   } else {
-    const { ratings } = await loadMovieLens(options.data);
-    data = Interactions.fromArrays(
-      { users: Array.from(ratings.userId), items: Array.from(ratings.itemId), values: Array.from(ratings.rating) },
-      { ratingScale: [0.5, 5] },
-    );
+    // The rating scale follows the folder's format ([0.5, 5] for "latest", [1, 5] for 100k/1m).
+    data = await loadMovieLensInteractions(options.data);
     source = `MovieLens ${options.data}: ${data.size} ratings`;
   }
   console.log(`\n[1/2] recommenders on ${source}`);
