@@ -23,13 +23,13 @@ import {
   type ConfigValue,
   type PluginKind,
 } from '@plasticity/core';
-import { ACTIVATIONS, activationName } from './activations.js';
-import { pascalCase } from './initializers.js';
-import { snakeCase, type Layer, type Node, type Shape, type SymbolicTensor } from './layer.js';
-import { InputLayer, input } from './layers/core.js';
-import { TimeDistributed } from './layers/wrappers.js';
-import { Model, Sequential } from './model.js';
-import { registerBuiltinLayers } from './serialization.js';
+import { ACTIVATIONS, activationName } from '../activations.js';
+import { registerBuiltinLayers } from '../builtins.js';
+import { pascalCase } from '../initializers.js';
+import { snakeCase, type Layer, type Node, type Shape, type SymbolicTensor } from '../layer.js';
+import { InputLayer, input } from '../layers/core.js';
+import { TimeDistributed } from '../layers/wrappers.js';
+import { Model, Sequential } from '../model.js';
 
 /** A JSON value of a Keras config. */
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -703,17 +703,6 @@ function isArtifacts(source: unknown): source is tf.io.ModelArtifacts {
     typeof (source as tf.io.IOHandler).load !== 'function' &&
     typeof (source as tf.io.IOHandler).save !== 'function' &&
     'modelTopology' in source
-  );
-}
-
-/** Whether artifacts hold a TF.js Layers / Keras model (rather than a Plasticity one). */
-export function isTfjsLayersArtifacts(artifacts: tf.io.ModelArtifacts): boolean {
-  const topology = artifacts.modelTopology as Record<string, unknown> | undefined;
-  // The format field alone is not enough: a file without a Keras topology cannot be imported.
-  return (
-    topology !== undefined &&
-    topology !== null &&
-    (typeof topology['class_name'] === 'string' || topology['model_config'] !== undefined)
   );
 }
 
