@@ -89,6 +89,14 @@ export function hasTfjsLayerConverter(kerasClassName: string): boolean {
   return converters.has(kerasClassName);
 }
 
+/**
+ * How {@link tfjsLayerConverter} maps a layer whose config is mostly the camelCase of Keras'.
+ *
+ * @example
+ * ```ts
+ * registerTfjsLayerConverter('MyConv', tfjsLayerConverter('MyConv', { only: { dilationRate: [1, [1, 1]] }, drop: ['inputLength'] }));
+ * ```
+ */
 export interface TfjsConverterOptions {
   /** Keras config keys (camelCase) that have another name in our config: `{ depthwiseRegularizer: 'kernelRegularizer' }`. */
   rename?: Record<string, string>;
