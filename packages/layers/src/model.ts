@@ -551,8 +551,8 @@ export class Sequential extends Model {
 }
 
 /**
- * Registers `Model` and `Sequential` as layers (idempotent), so that a model saves without a call
- * to `registerBuiltinLayers()`, which registers them with everything else.
+ * Registers `Model` and `Sequential` as layers (idempotent), so that `model.save` works without a
+ * call to `registerBuiltinLayers()`, which registers them with everything else.
  */
 export function registerBuiltinModels(): void {
   registerLayer(Model as never);

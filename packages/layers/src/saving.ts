@@ -19,10 +19,11 @@ import {
   serializePlugin,
   type SerializedPlugin,
 } from '@plasticity/core';
-import { registerBuiltinOptimizers, serializeOptimizer } from '@plasticity/optimizers';
+import { serializeOptimizer } from '@plasticity/optimizers';
+import { registerBuiltinPlugins } from './builtin-plugins.js';
 import type { Layer } from './layer.js';
-import { Loss, registerBuiltinLosses } from './losses.js';
-import { Metric, registerBuiltinMetrics } from './metrics.js';
+import { Loss } from './losses.js';
+import { Metric } from './metrics.js';
 import type { Model } from './model.js';
 
 /** The `format` of a model saved by `@plasticity/layers` (architecture, weights, training state). */
@@ -108,8 +109,9 @@ function serializeIdentifiers(value: unknown): unknown {
 }
 
 /**
- * The model as tfjs `ModelArtifacts` (`format: 'plasticity-model'`). The model's own class must be
- * registered (`Model.save` and `saveModel` register the built-in model classes first).
+ * The model as tfjs `ModelArtifacts` (`format: 'plasticity-model'`). Registers the built-in
+ * plugins; the model's own class must be registered (`model.save` and `saveModel` register the
+ * built-in model classes first).
  *
  * @throws ValueError when the model is not built, or was compiled with a plain loss function and
  *   `includeOptimizer` is not false.
@@ -121,10 +123,9 @@ export async function writeModelArtifacts(model: Model, options: SaveOptions = {
       `Model "${model.name}" is not built yet; give it an input shape or call it once before saving.`,
       { field: 'model', value: model.name },
     );
-  // Losses, metrics and optimizers sit below the model, so the writer registers them itself.
-  registerBuiltinLosses();
-  registerBuiltinMetrics();
-  registerBuiltinOptimizers();
+  // A wrapper's or adapter's config names its inner layer through the registry, and the compile
+  // configuration its losses, metrics and optimizer: register the built-ins below the model.
+  registerBuiltinPlugins();
   const topology = serializePlugin('layer', model);
   const weights = namedWeights(model);
   const tensors: Record<string, tf.Tensor> = Object.fromEntries(weights.map(([n, v]) => [n, v]));
