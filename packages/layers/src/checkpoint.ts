@@ -1,9 +1,10 @@
 /**
  * `ModelCheckpoint`: save the model, or only its weights, during training. It calls the model's
  * own `save` / `saveWeights` (as Keras' `ModelCheckpoint` calls `self.model.save`), so it imports
- * nothing from saving. Browser-safe: saving goes through IO URLs (`file://` in Node after `registerFileRouter()`, `memory://`, `indexeddb://`, …), and the
- * `file://` handler of `@plasticity/core/node` writes atomically, so a crash or a failed save
- * leaves the previous checkpoint loadable.
+ * nothing from saving. Browser-safe: saving goes through IO URLs (`file://` in Node after
+ * `registerFileRouter()`, `memory://`, `indexeddb://`, …), and the `file://` handler of
+ * `@plasticity/core/node` writes atomically, so a crash or a failed save leaves the previous
+ * checkpoint loadable.
  */
 import { ValueError, describeValue, type ConfigDict } from '@plasticity/core';
 import { Callback, monitorMode, readMonitor, type Logs } from './callbacks.js';
