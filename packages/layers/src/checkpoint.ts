@@ -1,95 +1,13 @@
 /**
- * `ModelCheckpoint` (save the model, or only its weights, during training) and the weights-only
- * artifacts it can write (`saveWeights` / `loadWeights`). Browser-safe: saving goes through IO
- * URLs (`file://` in Node after `registerFileRouter()`, `memory://`, `indexeddb://`, …), and the
- * `file://` handler of `@plasticity/core/node` writes atomically, so a crash or a failed save
- * leaves the previous checkpoint loadable.
+ * `ModelCheckpoint`: save the model, or only its weights, during training. It calls the model's
+ * own `save` / `saveWeights` (as Keras' `ModelCheckpoint` calls `self.model.save`), so it imports
+ * nothing from saving. Browser-safe: saving goes through IO URLs (`file://` in Node after
+ * `registerFileRouter()`, `memory://`, `indexeddb://`, …), and the `file://` handler of
+ * `@plasticity/core/node` writes atomically, so a crash or a failed save leaves the previous
+ * checkpoint loadable.
  */
-import * as tf from '@tensorflow/tfjs-core';
-import {
-  ArtifactError,
-  ShapeError,
-  ValueError,
-  concatWeightData,
-  describeValue,
-  resolveIOHandler,
-  type ConfigDict,
-} from '@plasticity/core';
+import { ValueError, describeValue, type ConfigDict } from '@plasticity/core';
 import { Callback, monitorMode, readMonitor, type Logs } from './callbacks.js';
-import type { Model } from './model.js';
-
-const WEIGHTS_FORMAT = 'plasticity-weights';
-const OPTIMIZER_PREFIX = '__optimizer__/';
-
-async function namedWeightsOf(model: Model): Promise<[string, tf.Variable][]> {
-  const { namedWeights } = await import('./serialization.js');
-  return namedWeights(model);
-}
-
-/**
- * Saves only the model's weights (`format: 'plasticity-weights'`, the TF.js binary layout, weights
- * named `<layer>/<weight>`), for {@link loadWeights} into a model of the same architecture.
- */
-export async function saveWeights(model: Model, target: string | tf.io.IOHandler): Promise<tf.io.SaveResult> {
-  if (!model.built) {
-    throw new ValueError(`Model "${model.name}" is not built yet; call it once before saving its weights.`, {
-      field: 'model',
-      value: model.name,
-    });
-  }
-  const weights = await namedWeightsOf(model);
-  const { data, specs } = await tf.io.encodeWeights(weights.map(([name, tensor]) => ({ name, tensor })));
-  return resolveIOHandler(target, 'save').save!({
-    format: WEIGHTS_FORMAT,
-    generatedBy: '@plasticity/layers',
-    convertedBy: null,
-    weightSpecs: specs,
-    weightData: data,
-  });
-}
-
-/**
- * Loads weights saved by {@link saveWeights} (or the weights of a model saved by `saveModel`) into
- * `model`, which must have the same layers and weight shapes.
- *
- * @throws ArtifactError naming the layer and weight when one is missing, or for unused weights.
- * @throws ShapeError naming the layer and weight on a shape mismatch.
- */
-export async function loadWeights(model: Model, source: string | tf.io.IOHandler): Promise<void> {
-  const where = typeof source === 'string' ? source : 'weights artifact';
-  const artifacts = await resolveIOHandler(source, 'load').load!();
-  if (artifacts.format !== WEIGHTS_FORMAT && artifacts.format !== 'plasticity-model') {
-    throw new ArtifactError(
-      where,
-      `holds format "${String(artifacts.format)}", not weights saved by @plasticity/layers (saveWeights or saveModel).`,
-    );
-  }
-  const decoded = tf.io.decodeWeights(concatWeightData(artifacts.weightData), artifacts.weightSpecs ?? []);
-  try {
-    const weights = await namedWeightsOf(model);
-    // Check everything before assigning anything, so a bad file leaves the model untouched.
-    for (const [path, variable] of weights) {
-      const value = decoded[path];
-      const layer = path.split('/').slice(0, -1).join('/');
-      if (value === undefined) throw new ArtifactError(where, `weight "${path}" of layer "${layer}" is missing.`);
-      if (!tf.util.arraysEqual(value.shape, variable.shape)) {
-        throw new ShapeError(
-          `Layer "${layer}": saved weight "${path}" has shape [${value.shape.join(',')}] but the layer expects ` +
-            `[${variable.shape.join(',')}].`,
-          { actual: value.shape, expected: variable.shape },
-        );
-      }
-    }
-    const known = new Set(weights.map(([p]) => p));
-    const unused = Object.keys(decoded).filter((k) => !known.has(k) && !k.startsWith(OPTIMIZER_PREFIX));
-    if (unused.length > 0) {
-      throw new ArtifactError(where, `has weights no layer of the model uses: ${unused.slice(0, 5).join(', ')}.`);
-    }
-    for (const [path, variable] of weights) variable.assign(decoded[path]!);
-  } finally {
-    tf.dispose(Object.values(decoded));
-  }
-}
 
 const PLACEHOLDER = /\{([A-Za-z_][\w]*)(?::([^}]*))?\}/g;
 
@@ -143,15 +61,15 @@ export interface ModelCheckpointConfig {
   mode?: 'auto' | 'min' | 'max';
   /** Save only when `monitor` improves on the best value so far (default false: save every time). */
   saveBestOnly?: boolean;
-  /** Save only the weights ({@link saveWeights}) instead of the whole model with its optimizer state. */
+  /** Save only the weights (`model.saveWeights`) instead of the whole model with its optimizer state. */
   saveWeightsOnly?: boolean;
   /** `'epoch'` (default) or a number of batches between saves. */
   saveFreq?: 'epoch' | number;
 }
 
 /**
- * Saves the model during training (Keras' `ModelCheckpoint`), through `saveModel` (architecture,
- * weights, optimizer state: training can resume) or, with `saveWeightsOnly`, `saveWeights`.
+ * Saves the model during training (Keras' `ModelCheckpoint`), through `model.save` (architecture,
+ * weights, optimizer state: training can resume) or, with `saveWeightsOnly`, `model.saveWeights`.
  * A failed save fails the `fit` call; the `file://` handler writes atomically, so the previous
  * checkpoint stays loadable.
  *
@@ -237,11 +155,8 @@ export class ModelCheckpoint extends Callback {
     }
     const path = formatCheckpointPath(this.filepath, values);
     const model = this.model!;
-    if (this.saveWeightsOnly) await saveWeights(model, path);
-    else {
-      const { saveModel } = await import('./serialization.js');
-      await saveModel(model, path);
-    }
+    if (this.saveWeightsOnly) await model.saveWeights(path);
+    else await model.save(path);
     this.saved.push(path);
   }
 

@@ -1,6 +1,8 @@
 /**
  * `@plasticity/layers`: layers, Sequential and functional models, losses, metrics, `fit` with
- * callbacks, and save/load, written on `@tensorflow/tfjs-core`.
+ * callbacks, and save/load, written on `@tensorflow/tfjs-core`. The TF.js Layers / Keras
+ * `model.json` converter is the `@plasticity/layers/tfjs` entry; Node-only callbacks are
+ * `@plasticity/layers/node`.
  *
  * @example
  * ```ts
@@ -81,7 +83,7 @@ export {
   type KernelBiasConfig,
   type EmbeddingConfig,
 } from './layers/core.js';
-export { Model, Sequential, type ModelConfig } from './model.js';
+export { Model, Sequential, registerBuiltinModels, type ModelConfig } from './model.js';
 export {
   AveragePooling1D,
   AveragePooling2D,
@@ -123,28 +125,15 @@ export {
   type TimeDistributedConfig,
 } from './layers/wrappers.js';
 export { MultiHeadAttention, type AttentionCallArgs, type MultiHeadAttentionConfig } from './layers/attention.js';
+export { LAYER_CLASSES, registerBuiltinLayers } from './builtins.js';
+export { loadModel, modelFromConfig, modelToArtifacts, saveModel } from './serialization.js';
+export { loadWeights, namedWeights, saveWeights, type SaveOptions } from './saving.js';
 export {
-  LAYER_CLASSES,
-  loadModel,
-  modelFromConfig,
-  modelToArtifacts,
-  namedWeights,
-  registerBuiltinLayers,
-  saveModel,
-  type SaveOptions,
-} from './serialization.js';
-export {
-  exportTfjsModel,
-  hasTfjsLayerConverter,
-  importTfjsModel,
-  isTfjsLayersArtifacts,
-  modelToTfjsArtifacts,
-  registerBuiltinTfjsConverters,
-  registerTfjsLayerConverter,
-  tfjsLayerConverter,
-  type TfjsConverterOptions,
-  type TfjsLayerConverter,
-} from './tfjs-format.js';
+  findArtifactReader,
+  listArtifactReaders,
+  registerArtifactReader,
+  type ArtifactReader,
+} from './artifact-readers.js';
 export {
   BinaryCrossentropy,
   BinaryFocalCrossentropy,
@@ -200,13 +189,7 @@ export {
   registerBuiltinCallbacks,
   type Logs,
 } from './callbacks.js';
-export {
-  ModelCheckpoint,
-  formatCheckpointPath,
-  loadWeights,
-  saveWeights,
-  type ModelCheckpointConfig,
-} from './checkpoint.js';
+export { ModelCheckpoint, formatCheckpointPath, type ModelCheckpointConfig } from './checkpoint.js';
 export {
   computeGradients,
   type Batch,

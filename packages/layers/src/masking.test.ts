@@ -29,13 +29,12 @@ import {
   Sequential,
   SimpleRNN,
   TimeDistributed,
-  exportTfjsModel,
-  importTfjsModel,
   input,
   loadModel,
   type SymbolicTensor,
 } from './index.js';
-import { list, predictBoth, seededWeights, tfjsArtifacts } from './testing/tfjs-interop.js';
+import { exportTfjsModel, importTfjsModel } from './tfjs/index.js';
+import { list, predictBoth, seededWeights, tfjsArtifacts } from '../test/tfjs-interop.js';
 
 beforeAll(async () => {
   registerBackendPlugin(cpuBackend);

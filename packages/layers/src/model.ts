@@ -3,11 +3,12 @@
  * `Sequential`. A model is itself a layer, so models nest.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { ShapeError, ValueError, describeValue, type ConfigDict } from '@plasticity/core';
+import { ShapeError, ValueError, describeValue, registerLayer, type ConfigDict } from '@plasticity/core';
 import type { Optimizer } from '@plasticity/optimizers';
 import type { Callback, Logs } from './callbacks.js';
 import type { History } from './callbacks.js';
 import { InputLayer, input } from './layers/core.js';
+import { saveWeights, writeModel } from './saving.js';
 import {
   compile,
   evaluate,
@@ -328,8 +329,16 @@ export class Model extends Layer {
     target: string | tf.io.IOHandler,
     options: { includeOptimizer?: boolean } = {},
   ): Promise<tf.io.SaveResult> {
-    const { saveModel } = await import('./serialization.js');
-    return saveModel(this, target, options);
+    registerBuiltinModels();
+    return writeModel(this, target, options);
+  }
+
+  /**
+   * Saves only the weights (`saveWeights`), for `loadWeights` into a model of the same
+   * architecture; `target` is an IO URL or handler as for {@link Model.save}.
+   */
+  async saveWeights(target: string | tf.io.IOHandler): Promise<tf.io.SaveResult> {
+    return saveWeights(this, target);
   }
 
   /** Builds a model that is not built yet from example data (Sequential without an input shape). */
@@ -539,4 +548,13 @@ export class Sequential extends Model {
       ...(this.inputShape === undefined ? {} : { batchInputShape: [...this.inputShape] }),
     } as unknown as ConfigDict;
   }
+}
+
+/**
+ * Registers `Model` and `Sequential` as layers (idempotent), so that `model.save` works without a
+ * call to `registerBuiltinLayers()`, which registers them with everything else.
+ */
+export function registerBuiltinModels(): void {
+  registerLayer(Model as never);
+  registerLayer(Sequential as never);
 }

@@ -5,6 +5,7 @@ import {
   ArtifactError,
   ShapeError,
   UnknownPluginError,
+  ValueError,
   memoryIO,
   registerLayer,
   unregisterPlugin,
@@ -30,8 +31,12 @@ import {
   Model,
   Sequential,
   input,
+  listArtifactReaders,
   loadModel,
+  loadWeights,
   modelToArtifacts,
+  namedWeights,
+  registerArtifactReader,
   type SymbolicTensor,
 } from './index.js';
 
@@ -175,5 +180,60 @@ describe('save and load', () => {
       weightData: new ArrayBuffer(0),
     });
     await expect(loadModel(memoryIO('not-model'))).rejects.toThrow(/is not a model saved by @plasticity\/layers/);
+  });
+
+  it('dispatches loadModel to a registered artifact reader, and refuses a malformed one', async () => {
+    const model = new Sequential({ layers: [new Dense({ units: 2, inputShape: [3], name: 'only' })] });
+    await memoryIO('toy-format').save!({ format: 'toy', modelTopology: { toy: true }, weightSpecs: [] });
+    await expect(loadModel(memoryIO('toy-format'))).rejects.toThrow(
+      /format "toy"; registered readers: plasticity-model\)/,
+    );
+    const seen: string[] = [];
+    registerArtifactReader({
+      name: 'toy',
+      canRead: (a) => a.format === 'toy',
+      read: (_a, where) => {
+        seen.push(where);
+        return model;
+      },
+    });
+    expect(listArtifactReaders()).toEqual(['plasticity-model', 'toy']);
+    expect(await loadModel(memoryIO('toy-format'))).toBe(model);
+    expect(seen).toEqual(['model artifact']); // the source's name, for the reader's errors
+    // The native reader still comes first for native files.
+    await model.save(memoryIO('native-after-toy'));
+    expect(await loadModel(memoryIO('native-after-toy'))).not.toBe(model);
+    expect(() => registerArtifactReader({ name: 'broken' } as never)).toThrow(ValueError);
+    expect(() => registerArtifactReader({ name: 'broken' } as never)).toThrow(/registerArtifactReader needs/);
+    model.dispose();
+  });
+
+  it('saves weights alone through model.saveWeights, nested models prefixed', async () => {
+    const inner = new Sequential({
+      layers: [new Dense({ units: 2, inputShape: [3], name: 'inner_dense' })],
+      name: 'inner',
+    });
+    const x = input({ shape: [3] });
+    const outer = new Model({ inputs: x, outputs: new Dense({ units: 1, name: 'head' }).apply(inner.apply(x)) });
+    expect(namedWeights(outer).map(([path]) => path)).toEqual([
+      'inner/inner_dense/kernel',
+      'inner/inner_dense/bias',
+      'head/kernel',
+      'head/bias',
+    ]);
+    await outer.saveWeights(memoryIO('weights-only'));
+    const copyInner = new Sequential({
+      layers: [new Dense({ units: 2, inputShape: [3], name: 'inner_dense' })],
+      name: 'inner',
+    });
+    const y = input({ shape: [3] });
+    const copy = new Model({ inputs: y, outputs: new Dense({ units: 1, name: 'head' }).apply(copyInner.apply(y)) });
+    await loadWeights(copy, memoryIO('weights-only'));
+    const probe = tf.tensor2d([[1, -2, 0.5]]);
+    const [a, b] = [outer.predict(probe) as tf.Tensor, copy.predict(probe) as tf.Tensor];
+    expect(Array.from(await b.data())).toEqual(Array.from(await a.data()));
+    tf.dispose([probe, a, b]);
+    outer.dispose();
+    copy.dispose();
   });
 });

@@ -23,13 +23,13 @@ import {
   type ConfigValue,
   type PluginKind,
 } from '@plasticity/core';
-import { ACTIVATIONS, activationName } from './activations.js';
-import { pascalCase } from './initializers.js';
-import { snakeCase, type Layer, type Node, type Shape, type SymbolicTensor } from './layer.js';
-import { InputLayer, input } from './layers/core.js';
-import { TimeDistributed } from './layers/wrappers.js';
-import { Model, Sequential } from './model.js';
-import { registerBuiltinLayers } from './serialization.js';
+import { ACTIVATIONS, activationName } from '../activations.js';
+import { registerBuiltinLayers } from '../builtins.js';
+import { pascalCase } from '../initializers.js';
+import { snakeCase, type Layer, type Node, type Shape, type SymbolicTensor } from '../layer.js';
+import { InputLayer, input } from '../layers/core.js';
+import { TimeDistributed } from '../layers/wrappers.js';
+import { Model, Sequential } from '../model.js';
 
 /** A JSON value of a Keras config. */
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -89,6 +89,14 @@ export function hasTfjsLayerConverter(kerasClassName: string): boolean {
   return converters.has(kerasClassName);
 }
 
+/**
+ * How {@link tfjsLayerConverter} maps a layer whose config is mostly the camelCase of Keras'.
+ *
+ * @example
+ * ```ts
+ * registerTfjsLayerConverter('MyConv', tfjsLayerConverter('MyConv', { only: { dilationRate: [1, [1, 1]] }, drop: ['inputLength'] }));
+ * ```
+ */
 export interface TfjsConverterOptions {
   /** Keras config keys (camelCase) that have another name in our config: `{ depthwiseRegularizer: 'kernelRegularizer' }`. */
   rename?: Record<string, string>;
@@ -703,17 +711,6 @@ function isArtifacts(source: unknown): source is tf.io.ModelArtifacts {
     typeof (source as tf.io.IOHandler).load !== 'function' &&
     typeof (source as tf.io.IOHandler).save !== 'function' &&
     'modelTopology' in source
-  );
-}
-
-/** Whether artifacts hold a TF.js Layers / Keras model (rather than a Plasticity one). */
-export function isTfjsLayersArtifacts(artifacts: tf.io.ModelArtifacts): boolean {
-  const topology = artifacts.modelTopology as Record<string, unknown> | undefined;
-  // The format field alone is not enough: a file without a Keras topology cannot be imported.
-  return (
-    topology !== undefined &&
-    topology !== null &&
-    (typeof topology['class_name'] === 'string' || topology['model_config'] !== undefined)
   );
 }
 

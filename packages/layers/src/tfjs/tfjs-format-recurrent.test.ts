@@ -17,12 +17,11 @@ import {
   Sequential,
   SimpleRNN,
   TimeDistributed,
-  exportTfjsModel,
-  importTfjsModel,
   input,
   type SymbolicTensor,
-} from './index.js';
-import { list, predictBoth, seededWeights, tfjsArtifacts } from './testing/tfjs-interop.js';
+} from '../index.js';
+import { exportTfjsModel, importTfjsModel } from './index.js';
+import { list, predictBoth, seededWeights, tfjsArtifacts } from '../../test/tfjs-interop.js';
 
 beforeAll(async () => {
   registerBackendPlugin(cpuBackend);

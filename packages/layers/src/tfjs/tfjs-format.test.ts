@@ -42,20 +42,24 @@ import {
   Sequential,
   SeparableConv2D,
   Maximum,
-  exportTfjsModel,
-  importTfjsModel,
   input,
   Layer,
-  modelToTfjsArtifacts,
+  listArtifactReaders,
   loadModel,
-  registerTfjsLayerConverter,
-  tfjsLayerConverter,
   type LayerConfig,
   type LayerWeight,
   type Shape,
   type SymbolicTensor,
+} from '../index.js';
+import {
+  exportTfjsModel,
+  importTfjsModel,
+  modelToTfjsArtifacts,
+  registerTfjsLayerConverter,
+  tfjsLayerConverter,
+  registerTfjsFormat,
 } from './index.js';
-import { predictBoth, seededWeights, tfjsArtifacts } from './testing/tfjs-interop.js';
+import { predictBoth, seededWeights, tfjsArtifacts } from '../../test/tfjs-interop.js';
 
 beforeAll(async () => {
   registerBackendPlugin(cpuBackend);
@@ -239,10 +243,19 @@ describe('importTfjsModel', () => {
     predictBoth(ours, theirs, [rand([4, 4]), rand([4, 4]), idValues]);
   });
 
-  it('is what loadModel does with a TF.js model.json', async () => {
+  it('is what loadModel does with a TF.js model.json once registerTfjsFormat() has run', async () => {
     const theirs = tfjsMlp();
     randomizeTfjs(theirs);
     await theirs.save(memoryIO('tfjs-mlp'));
+    // Before registration, loadModel recognises the file and names the call that reads it.
+    const unregistered = loadModel(memoryIO('tfjs-mlp'));
+    await expect(unregistered).rejects.toThrow(ArtifactError);
+    await expect(loadModel(memoryIO('tfjs-mlp'))).rejects.toThrow(
+      /registerTfjsFormat\(\) from '@plasticity\/layers\/tfjs'/,
+    );
+    registerTfjsFormat();
+    registerTfjsFormat(); // idempotent
+    expect(listArtifactReaders()).toEqual(['plasticity-model', 'tfjs-layers']);
     const ours = await loadModel(memoryIO('tfjs-mlp'));
     predictBoth(ours, theirs, [rand([5, 6])]);
   });

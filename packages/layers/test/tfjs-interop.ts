@@ -7,7 +7,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { createRng, randomTensor } from '@plasticity/core';
 import { expectTensorsClose } from '@plasticity/test-utils';
 import { expect } from 'vitest';
-import type { Model } from '../index.js';
+import type { Model } from '../src/index.js';
 
 /** Seeded random tensors and weight randomizers; each call of `rand` uses the next seed. */
 export function seededWeights(firstSeed: number, range: [number, number] = [-1, 1]) {
