@@ -23,6 +23,7 @@ import { installConv2DBackpropFilter } from './kernels/Conv2DBackpropFilter.js';
 import { installMaxPoolGrad } from './kernels/MaxPoolGrad.js';
 import { installConv2DBackpropInput } from './kernels/Conv2DBackpropInput.js';
 import { installSimdKernels } from './kernels/simd.js';
+import { keepNodeErrorReporting } from './emscripten-listeners.js';
 
 export { REPLACED_WASM_KERNELS, bridgeMissingKernels } from './kernel-bridge.js';
 export { installExplicitTransposeMatMul, setExplicitTransposeMatMul } from './kernels/BatchMatMul.js';
@@ -85,7 +86,7 @@ export const wasmBackend: BackendPlugin<WasmBackendOptions> = {
     installConv2DBackpropInput();
     installExplicitTransposeMatMul('wasm');
     installSimdKernels();
-    if (loadedThreads === threads) return;
+    if (loadedThreads === threads) return keepNodeErrorReporting();
     if (loadedThreads !== undefined) {
       throw new ValueError(
         `The wasm backend was already loaded with ${loadedThreads} thread(s); threads cannot change to ${threads} ` +
@@ -99,6 +100,7 @@ export const wasmBackend: BackendPlugin<WasmBackendOptions> = {
     } else {
       wasm.setThreadsCount(threads);
     }
+    keepNodeErrorReporting();
     loadedThreads = threads;
   },
   hostMemory: {

@@ -1,0 +1,99 @@
+/**
+ * Keeps Node's own reporting of uncaught errors once the wasm backend is running.
+ *
+ * The Emscripten glue in tfjs-backend-wasm 4.22 adds, under Node, an `uncaughtException` listener
+ * that rethrows everything but its own `ExitStatus`, and an `unhandledRejection` listener that
+ * rethrows the reason. After that, every uncaught error of the app, whatever its cause, is
+ * reported as thrown from inside tfjs-backend-wasm's bundle (Node prints that line of the bundle,
+ * which in a minified build is ~38 KB of source, before the message), and the process exits with
+ * code 7 ("uncaught exception handler failed") instead of 1. tfjs gains nothing from them: a wasm
+ * abort is a `WebAssembly.RuntimeError` thrown to the caller of the kernel (or a rejection of the
+ * backend's initialization), which Node reports by itself.
+ *
+ * The backend factory is wrapped so that the listeners the glue adds while it initializes are
+ * removed as soon as it has (or has failed to). Listeners the app adds are left alone.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+type ProcessEvent = 'uncaughtException' | 'unhandledRejection';
+const EVENTS: readonly ProcessEvent[] = ['uncaughtException', 'unhandledRejection'];
+type Listener = (...args: unknown[]) => void;
+
+interface ProcessLike {
+  listeners(event: ProcessEvent): Listener[];
+  removeListener(event: ProcessEvent, listener: Listener): unknown;
+}
+
+interface FactoryEntry {
+  factory: () => tf.KernelBackend | Promise<tf.KernelBackend>;
+  priority: number;
+}
+
+const wrappedFactories = new WeakSet<object>();
+
+function nodeProcess(): ProcessLike | undefined {
+  const proc = (globalThis as { process?: Partial<ProcessLike> }).process;
+  return typeof proc?.listeners === 'function' && typeof proc.removeListener === 'function'
+    ? (proc as ProcessLike)
+    : undefined;
+}
+
+/** The Emscripten glue's listeners are one-argument functions that rethrow it (`throw ex`, `throw reason`). */
+function isRethrower(listener: Listener): boolean {
+  return /^function\s*\((\w+)\)\s*\{[^]*\bthrow \1\b/.test(Function.prototype.toString.call(listener));
+}
+
+/**
+ * Removes the rethrowing listeners that were added since `before` (a snapshot of
+ * `process.listeners` per event). Returns how many were removed.
+ */
+export function removeEmscriptenListeners(before: ReadonlyMap<ProcessEvent, readonly Listener[]>): number {
+  const proc = nodeProcess();
+  if (proc === undefined) return 0;
+  let removed = 0;
+  for (const event of EVENTS) {
+    const old = new Set(before.get(event) ?? []);
+    for (const listener of proc.listeners(event)) {
+      if (old.has(listener) || !isRethrower(listener)) continue;
+      proc.removeListener(event, listener);
+      removed++;
+    }
+  }
+  return removed;
+}
+
+function snapshot(): Map<ProcessEvent, Listener[]> {
+  const proc = nodeProcess();
+  return new Map(EVENTS.map((event) => [event, proc?.listeners(event) ?? []]));
+}
+
+/**
+ * Wraps the registered `wasm` backend factory (in place, so a factory installed before, such as
+ * the threaded one, is kept) so that it removes the Emscripten glue's process listeners once the
+ * backend has initialized. Idempotent; outside Node it does nothing.
+ */
+export function keepNodeErrorReporting(): void {
+  if (nodeProcess() === undefined) return;
+  const engine = tf.engine() as unknown as {
+    registry: Record<string, unknown>;
+    registryFactory: Record<string, FactoryEntry | undefined>;
+  };
+  // Already initialized (tf.setBackend('wasm') before this plugin loaded): the glue's listeners are there.
+  if (engine.registry['wasm'] != null) {
+    removeEmscriptenListeners(new Map());
+    return;
+  }
+  const entry = engine.registryFactory['wasm'];
+  if (entry === undefined || wrappedFactories.has(entry.factory)) return;
+  const original = entry.factory;
+  const factory = async (): Promise<tf.KernelBackend> => {
+    const before = snapshot();
+    try {
+      return await original();
+    } finally {
+      removeEmscriptenListeners(before);
+    }
+  };
+  wrappedFactories.add(factory);
+  entry.factory = factory;
+}
