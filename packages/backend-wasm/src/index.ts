@@ -23,6 +23,7 @@ import { installConv2DBackpropFilter } from './kernels/Conv2DBackpropFilter.js';
 import { installMaxPoolGrad } from './kernels/MaxPoolGrad.js';
 import { installConv2DBackpropInput } from './kernels/Conv2DBackpropInput.js';
 import { installSimdKernels } from './kernels/simd.js';
+import { tfjsWasm } from '#tfjs-modules';
 import { keepNodeErrorReporting } from './emscripten-listeners.js';
 
 export { REPLACED_WASM_KERNELS, bridgeMissingKernels } from './kernel-bridge.js';
@@ -78,8 +79,7 @@ export const wasmBackend: BackendPlugin<WasmBackendOptions> = {
   },
   async load(options: WasmBackendOptions = {}): Promise<void> {
     const threads = resolveThreads(options.threads);
-    const wasm = await import('@tensorflow/tfjs-backend-wasm');
-    await import('@tensorflow/tfjs-backend-cpu'); // the source of the bridged kernels
+    const wasm = await tfjsWasm();
     installConv2DBackpropFilter(); // before the bridge, which would fill it from the CPU
     bridgeMissingKernels('wasm');
     installMaxPoolGrad();
@@ -126,6 +126,6 @@ interface WasmHeap {
 
 /** The thread count the wasm backend is running with (after it initialized), from tfjs. */
 export async function wasmThreadsInUse(): Promise<number> {
-  const { getThreadsCount } = await import('@tensorflow/tfjs-backend-wasm');
+  const { getThreadsCount } = await tfjsWasm();
   return tf.getBackend() === 'wasm' ? getThreadsCount() : 0;
 }

@@ -7,7 +7,8 @@
  * used where wasm has nothing (or nothing correct).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import { tfjsCpu } from '#tfjs-modules';
 
 /** Kernels that cannot cross: complex and string storage, and canvas drawing. */
 const NOT_BRIDGED = new Set(['Complex', 'ComplexAbs', 'FFT', 'IFFT', 'Imag', 'Real', 'StaticRegexReplace', 'Draw']);
@@ -33,7 +34,7 @@ let cpu: MathBackendCPU | undefined;
 
 function cpuBackend(): MathBackendCPU {
   if (cpu === undefined) {
-    cpu = new MathBackendCPU();
+    cpu = new (tfjsCpu().MathBackendCPU)();
     // A private helper instance: skip its one-time "install tfjs-node" console message.
     (cpu as unknown as { firstUse: boolean }).firstUse = false;
   }
@@ -83,6 +84,7 @@ function bridge(config: tf.KernelConfig, backendName: string): tf.KernelConfig {
  * kernels listed in {@link REPLACED_WASM_KERNELS}. Idempotent; returns the kernel names added.
  */
 export function bridgeMissingKernels(backendName = 'wasm'): string[] {
+  tfjsCpu(); // registers the CPU kernels (in Node, tfjs-backend-cpu loads here rather than at import)
   const existing = new Set(tf.getKernelsForBackend(backendName).map((k) => k.kernelName));
   const added: string[] = [];
   for (const config of tf.getKernelsForBackend('cpu')) {
