@@ -17,7 +17,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ValueError, describeValue, type BackendPlugin, type BackendSupport } from '@plasticity/core';
-import { bridgeMissingKernels, type HeapBackend } from './kernel-bridge.js';
+import { bridgeMissingKernelsLazily, type HeapBackend } from './kernel-bridge.js';
 import { installExplicitTransposeMatMul } from './kernels/BatchMatMul.js';
 import { installConv2DBackpropFilter } from './kernels/Conv2DBackpropFilter.js';
 import { installMaxPoolGrad } from './kernels/MaxPoolGrad.js';
@@ -26,7 +26,7 @@ import { installSimdKernels } from './kernels/simd.js';
 import { tfjsWasm } from '#tfjs-modules';
 import { keepNodeErrorReporting } from './emscripten-listeners.js';
 
-export { REPLACED_WASM_KERNELS, bridgeMissingKernels } from './kernel-bridge.js';
+export { CPU_ONLY_KERNELS, REPLACED_WASM_KERNELS, bridgeMissingKernels } from './kernel-bridge.js';
 export { installExplicitTransposeMatMul, setExplicitTransposeMatMul } from './kernels/BatchMatMul.js';
 export { setStockConv2DBackpropInput } from './kernels/Conv2DBackpropInput.js';
 export { setSharedIdentity } from './kernels/simd.js';
@@ -81,7 +81,7 @@ export const wasmBackend: BackendPlugin<WasmBackendOptions> = {
     const threads = resolveThreads(options.threads);
     const wasm = await tfjsWasm();
     installConv2DBackpropFilter(); // before the bridge, which would fill it from the CPU
-    bridgeMissingKernels('wasm');
+    bridgeMissingKernelsLazily('wasm', wasm.version_wasm);
     installMaxPoolGrad();
     installConv2DBackpropInput();
     installExplicitTransposeMatMul('wasm');

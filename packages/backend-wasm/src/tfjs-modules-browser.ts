@@ -18,3 +18,8 @@ export function tfjsWasm(): Promise<TfjsWasm> {
 export function tfjsCpu(): TfjsCpu {
   return cpu;
 }
+
+/** The bundled tfjs-backend-cpu's version. */
+export function tfjsCpuVersion(): string {
+  return cpu.version_cpu;
+}

@@ -27,3 +27,8 @@ export function tfjsWasm(): Promise<TfjsWasm> {
 export function tfjsCpu(): TfjsCpu {
   return require('@tensorflow/tfjs-backend-cpu') as TfjsCpu;
 }
+
+/** The installed tfjs-backend-cpu's version, read from its package.json (without loading it). */
+export function tfjsCpuVersion(): string {
+  return (require('@tensorflow/tfjs-backend-cpu/package.json') as { version: string }).version;
+}
