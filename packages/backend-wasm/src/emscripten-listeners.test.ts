@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import { registerBackendPlugin, useBackend } from '@plasticity/core';
 import { removeEmscriptenListeners } from './emscripten-listeners.js';
+import { wasmBackend } from './index.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- process listeners take event-specific arguments
 type Listener = (...args: any[]) => void;
@@ -55,6 +58,28 @@ describe('removeEmscriptenListeners', () => {
       expect(process.listeners('uncaughtException')).toContain(earlier);
     } finally {
       process.removeListener('uncaughtException', earlier);
+    }
+  });
+
+  // Last: it removes the wasm backend from this file's process.
+  it("keeps the app's own listeners when the wasm backend is disposed", async () => {
+    const appException: Listener = () => undefined;
+    const appRejection: Listener = () => undefined;
+    process.on('uncaughtException', appException);
+    process.on('unhandledRejection', appRejection);
+    try {
+      const before = snapshot(); // vitest's listeners and ours, registered before the backend starts
+      registerBackendPlugin(wasmBackend);
+      await useBackend('wasm');
+      tf.tensor1d([1, 2]).dispose();
+      // The glue's _dispose would remove every listener present when the backend started.
+      tf.removeBackend('wasm');
+      for (const event of EVENTS) {
+        expect(new Set(listenersOf(event))).toEqual(new Set(before.get(event)));
+      }
+    } finally {
+      process.removeListener('uncaughtException', appException);
+      process.removeListener('unhandledRejection', appRejection);
     }
   });
 });

@@ -11,7 +11,8 @@
  * backend's initialization), which Node reports by itself.
  *
  * The backend factory is wrapped so that the listeners the glue adds while it initializes are
- * removed as soon as it has (or has failed to). Listeners the app adds are left alone.
+ * removed as soon as it has (or has failed to). Listeners the app adds are left alone, and kept
+ * when the backend is disposed (see {@link keepListenersOnDispose}).
  */
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -21,6 +22,7 @@ type Listener = (...args: unknown[]) => void;
 
 interface ProcessLike {
   listeners(event: ProcessEvent): Listener[];
+  on(event: ProcessEvent, listener: Listener): unknown;
   removeListener(event: ProcessEvent, listener: Listener): unknown;
 }
 
@@ -67,6 +69,35 @@ function snapshot(): Map<ProcessEvent, Listener[]> {
   return new Map(EVENTS.map((event) => [event, proc?.listeners(event) ?? []]));
 }
 
+/** The part of tfjs-backend-wasm's BackendWasm whose `dispose` runs the glue's `_dispose`. */
+interface DisposableWasm {
+  wasm?: { tfjs?: { dispose?: () => void } };
+}
+
+/**
+ * The glue's `_dispose` (run by the backend's `dispose`, e.g. on `tf.removeBackend('wasm')`) is
+ * meant to remove the listeners the glue added, but its filter (`!list.indexOf(l) > -1`) is always
+ * true: it removes every `uncaughtException` and `unhandledRejection` listener the process had when
+ * the backend started, the app's own included. Put those back.
+ */
+export function keepListenersOnDispose(backend: unknown): void {
+  const tfjs = (backend as DisposableWasm).wasm?.tfjs;
+  const dispose = tfjs?.dispose;
+  const proc = nodeProcess();
+  if (tfjs === undefined || typeof dispose !== 'function' || proc === undefined) return;
+  tfjs.dispose = () => {
+    const before = snapshot();
+    try {
+      dispose();
+    } finally {
+      for (const event of EVENTS) {
+        const now = new Set(proc.listeners(event));
+        for (const listener of before.get(event) ?? []) if (!now.has(listener)) proc.on(event, listener);
+      }
+    }
+  };
+}
+
 /**
  * Wraps the registered `wasm` backend factory (in place, so a factory installed before, such as
  * the threaded one, is kept) so that it removes the Emscripten glue's process listeners once the
@@ -88,11 +119,14 @@ export function keepNodeErrorReporting(): void {
   const original = entry.factory;
   const factory = async (): Promise<tf.KernelBackend> => {
     const before = snapshot();
+    let backend: tf.KernelBackend;
     try {
-      return await original();
+      backend = await original();
     } finally {
       removeEmscriptenListeners(before);
     }
+    keepListenersOnDispose(backend);
+    return backend;
   };
   wrappedFactories.add(factory);
   entry.factory = factory;
