@@ -32,6 +32,7 @@ interface FactoryEntry {
 }
 
 const wrappedFactories = new WeakSet<object>();
+let glueListenersRemoved = false;
 
 function nodeProcess(): ProcessLike | undefined {
   const proc = (globalThis as { process?: Partial<ProcessLike> }).process;
@@ -109,10 +110,12 @@ export function keepNodeErrorReporting(): void {
     registry: Record<string, unknown>;
     registryFactory: Record<string, FactoryEntry | undefined>;
   };
-  // Already initialized (tf.setBackend('wasm') before this plugin loaded): the glue's listeners are there.
-  if (engine.registry['wasm'] != null) {
+  // Initialized without our factory (tf.setBackend('wasm') before this plugin loaded): the
+  // glue's listeners are there. The factory is still wrapped below, for a re-initialization.
+  if (engine.registry['wasm'] != null && !glueListenersRemoved) {
     removeEmscriptenListeners(new Map());
-    return;
+    keepListenersOnDispose(engine.registry['wasm']);
+    glueListenersRemoved = true;
   }
   const entry = engine.registryFactory['wasm'];
   if (entry === undefined || wrappedFactories.has(entry.factory)) return;
@@ -125,6 +128,7 @@ export function keepNodeErrorReporting(): void {
     } finally {
       removeEmscriptenListeners(before);
     }
+    glueListenersRemoved = true;
     keepListenersOnDispose(backend);
     return backend;
   };

@@ -11,11 +11,11 @@ interface Outcome {
 }
 
 /** Runs scripts/uncaught-check.mjs in a fresh Node process (it needs dist/: `pnpm build` first). */
-function inFreshProcess(mode: string, threads = 1): Promise<Outcome> {
+function inFreshProcess(mode: string, threads = 1, order = 'plugin'): Promise<Outcome> {
   return new Promise((resolve, reject) => {
     const child = execFile(
       process.execPath,
-      [script, mode, String(threads)],
+      [script, mode, String(threads), order],
       { timeout: 120_000, maxBuffer: 16 * 1024 * 1024 },
       (error, stdout, stderr) => {
         if (error !== null && typeof error.code !== 'number') reject(error);
@@ -47,6 +47,10 @@ describe('uncaught errors after the wasm backend loaded', () => {
   it('the same with the threaded build (2 threads)', async () => {
     expectNodeDefaultReport(await inFreshProcess('throw', 2), 'plasticity-check: thrown on purpose');
     expectNodeDefaultReport(await inFreshProcess('reject', 2), 'plasticity-check: rejected on purpose');
+  });
+
+  it('the same when tfjs started the backend before the plugin loaded (tf.setBackend first)', async () => {
+    expectNodeDefaultReport(await inFreshProcess('throw', 1, 'tfjs-first'), 'plasticity-check: thrown on purpose');
   });
 
   it('a real WebAssembly trap in tfjs-backend-wasm is still reported, with its wasm frames', async () => {
