@@ -30,6 +30,15 @@ describe('wasm backend plugin', () => {
     expect(wasmKernels.has('FFT')).toBe(false);
   });
 
+  it("leaves no process listener of tfjs-backend-wasm's Emscripten glue once the backend has initialized", async () => {
+    const { registerBackendPlugin, useBackend } = await import('@plasticity/core');
+    registerBackendPlugin(wasmBackend);
+    await useBackend('wasm');
+    const glue = (listeners: unknown[]) => listeners.filter((l) => /ExitStatus|throw reason/.test(String(l)));
+    expect(glue(process.listeners('uncaughtException'))).toEqual([]);
+    expect(glue(process.listeners('unhandledRejection'))).toEqual([]);
+  });
+
   it('refuses to change the thread count after loading', async () => {
     await wasmBackend.load({ threads: 1 });
     await expect(wasmBackend.load({ threads: 2 })).rejects.toThrow(/already loaded with 1 thread\(s\)/);

@@ -17,14 +17,16 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ValueError, describeValue, type BackendPlugin, type BackendSupport } from '@plasticity/core';
-import { bridgeMissingKernels, type HeapBackend } from './kernel-bridge.js';
+import { bridgeMissingKernelsLazily, type HeapBackend } from './kernel-bridge.js';
 import { installExplicitTransposeMatMul } from './kernels/BatchMatMul.js';
 import { installConv2DBackpropFilter } from './kernels/Conv2DBackpropFilter.js';
 import { installMaxPoolGrad } from './kernels/MaxPoolGrad.js';
 import { installConv2DBackpropInput } from './kernels/Conv2DBackpropInput.js';
 import { installSimdKernels } from './kernels/simd.js';
+import { tfjsWasm } from '#tfjs-modules';
+import { keepNodeErrorReporting } from './emscripten-listeners.js';
 
-export { REPLACED_WASM_KERNELS, bridgeMissingKernels } from './kernel-bridge.js';
+export { CPU_ONLY_KERNELS, REPLACED_WASM_KERNELS, bridgeMissingKernels } from './kernel-bridge.js';
 export { installExplicitTransposeMatMul, setExplicitTransposeMatMul } from './kernels/BatchMatMul.js';
 export { setStockConv2DBackpropInput } from './kernels/Conv2DBackpropInput.js';
 export { setSharedIdentity } from './kernels/simd.js';
@@ -77,15 +79,14 @@ export const wasmBackend: BackendPlugin<WasmBackendOptions> = {
   },
   async load(options: WasmBackendOptions = {}): Promise<void> {
     const threads = resolveThreads(options.threads);
-    const wasm = await import('@tensorflow/tfjs-backend-wasm');
-    await import('@tensorflow/tfjs-backend-cpu'); // the source of the bridged kernels
+    const wasm = await tfjsWasm();
     installConv2DBackpropFilter(); // before the bridge, which would fill it from the CPU
-    bridgeMissingKernels('wasm');
+    bridgeMissingKernelsLazily('wasm', wasm.version_wasm);
     installMaxPoolGrad();
     installConv2DBackpropInput();
     installExplicitTransposeMatMul('wasm');
     installSimdKernels();
-    if (loadedThreads === threads) return;
+    if (loadedThreads === threads) return keepNodeErrorReporting();
     if (loadedThreads !== undefined) {
       throw new ValueError(
         `The wasm backend was already loaded with ${loadedThreads} thread(s); threads cannot change to ${threads} ` +
@@ -99,6 +100,7 @@ export const wasmBackend: BackendPlugin<WasmBackendOptions> = {
     } else {
       wasm.setThreadsCount(threads);
     }
+    keepNodeErrorReporting();
     loadedThreads = threads;
   },
   hostMemory: {
@@ -124,6 +126,6 @@ interface WasmHeap {
 
 /** The thread count the wasm backend is running with (after it initialized), from tfjs. */
 export async function wasmThreadsInUse(): Promise<number> {
-  const { getThreadsCount } = await import('@tensorflow/tfjs-backend-wasm');
+  const { getThreadsCount } = await tfjsWasm();
   return tf.getBackend() === 'wasm' ? getThreadsCount() : 0;
 }

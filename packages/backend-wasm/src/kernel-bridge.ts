@@ -7,7 +7,8 @@
  * used where wasm has nothing (or nothing correct).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import { tfjsCpu, tfjsCpuVersion } from '#tfjs-modules';
 
 /** Kernels that cannot cross: complex and string storage, and canvas drawing. */
 const NOT_BRIDGED = new Set(['Complex', 'ComplexAbs', 'FFT', 'IFFT', 'Imag', 'Real', 'StaticRegexReplace', 'Draw']);
@@ -17,6 +18,25 @@ const NOT_BRIDGED = new Set(['Complex', 'ComplexAbs', 'FFT', 'IFFT', 'Imag', 'Re
  * (MaxPoolGrad also fails, but has a faster replacement in kernels/MaxPoolGrad.ts.)
  */
 export const REPLACED_WASM_KERNELS: readonly string[] = [];
+
+/**
+ * The kernels tfjs-backend-cpu 4.22 has and tfjs-backend-wasm 4.22 lacks (bridgeable ones), so
+ * that the wasm backend can register their bridges without loading tfjs-backend-cpu until one of
+ * them runs. kernel-bridge.test.ts checks the list against both registries.
+ */
+export const CPU_ONLY_KERNELS: readonly string[] = [
+  'Conv2DBackpropFilter',
+  'DepthwiseConv2dNativeBackpropFilter',
+  'DepthwiseConv2dNativeBackpropInput',
+  'Einsum',
+  'RaggedGather',
+  'RaggedRange',
+  'RaggedTensorToTensor',
+  'UnsortedSegmentSum',
+];
+
+/** The tfjs versions {@link CPU_ONLY_KERNELS} was made from. */
+const CPU_ONLY_KERNELS_VERSIONS = /^4\.22\./;
 
 /** The parts of the wasm backend the kernels here use to move data in and out of its heap. */
 export interface HeapBackend {
@@ -33,7 +53,7 @@ let cpu: MathBackendCPU | undefined;
 
 function cpuBackend(): MathBackendCPU {
   if (cpu === undefined) {
-    cpu = new MathBackendCPU();
+    cpu = new (tfjsCpu().MathBackendCPU)();
     // A private helper instance: skip its one-time "install tfjs-node" console message.
     (cpu as unknown as { firstUse: boolean }).firstUse = false;
   }
@@ -52,7 +72,8 @@ function bridge(config: tf.KernelConfig, backendName: string): tf.KernelConfig {
       const target = backend as unknown as HeapBackend;
       const host = cpuBackend();
       const created: object[] = [];
-      const hostInputs: tf.NamedTensorInfoMap = {};
+      // Most kernels take named inputs; a few (Einsum) take an array, which must stay one.
+      const hostInputs = (Array.isArray(inputs) ? [] : {}) as tf.NamedTensorInfoMap;
       try {
         for (const [name, info] of Object.entries(inputs)) {
           if (info == null) continue;
@@ -83,6 +104,7 @@ function bridge(config: tf.KernelConfig, backendName: string): tf.KernelConfig {
  * kernels listed in {@link REPLACED_WASM_KERNELS}. Idempotent; returns the kernel names added.
  */
 export function bridgeMissingKernels(backendName = 'wasm'): string[] {
+  tfjsCpu(); // registers the CPU kernels (in Node, tfjs-backend-cpu loads here rather than at import)
   const existing = new Set(tf.getKernelsForBackend(backendName).map((k) => k.kernelName));
   const added: string[] = [];
   for (const config of tf.getKernelsForBackend('cpu')) {
@@ -99,3 +121,51 @@ export function bridgeMissingKernels(backendName = 'wasm'): string[] {
 }
 
 const bridged = new Set<string>();
+
+/** A bridge that finds (and, in Node, loads) tfjs-backend-cpu's kernel the first time it runs. */
+function lazyBridge(kernelName: string, backendName: string): tf.KernelConfig {
+  let inner: tf.KernelConfig | undefined;
+  return {
+    kernelName,
+    backendName,
+    kernelFunc: (args) => {
+      if (inner === undefined) {
+        tfjsCpu();
+        const config = tf.getKernel(kernelName, 'cpu');
+        if (config === undefined) {
+          throw new Error(
+            `Kernel '${kernelName}' is not registered for backend '${backendName}', nor for 'cpu' ` +
+              `(tfjs-backend-cpu ${tfjsCpuVersion()}), whose kernel would run in its place.`,
+          );
+        }
+        inner = bridge(config, backendName);
+      }
+      return inner.kernelFunc(args);
+    },
+  };
+}
+
+/**
+ * What the wasm backend registers when it loads: the same bridges as {@link bridgeMissingKernels},
+ * but, where the installed tfjs versions are those {@link CPU_ONLY_KERNELS} was made from, without
+ * loading tfjs-backend-cpu (~475 KB, all its kernels registered) until a bridged kernel first runs.
+ * Returns the kernel names added.
+ */
+export function bridgeMissingKernelsLazily(backendName: string, wasmVersion: string): string[] {
+  if (
+    REPLACED_WASM_KERNELS.length > 0 ||
+    !CPU_ONLY_KERNELS_VERSIONS.test(wasmVersion) ||
+    !CPU_ONLY_KERNELS_VERSIONS.test(tfjsCpuVersion())
+  ) {
+    return bridgeMissingKernels(backendName);
+  }
+  const existing = new Set(tf.getKernelsForBackend(backendName).map((k) => k.kernelName));
+  const added: string[] = [];
+  for (const name of CPU_ONLY_KERNELS) {
+    if (existing.has(name)) continue;
+    tf.registerKernel(lazyBridge(name, backendName));
+    bridged.add(`${backendName}/${name}`);
+    added.push(name);
+  }
+  return added;
+}

@@ -15,6 +15,7 @@ import type { StepRow } from './layers-child.js';
 import type { OptimizerRow } from './optimizers-child.js';
 import type { FeatureCacheRow } from './transfer-child.js';
 import { recommendersBench } from './recommenders.js';
+import { startupBench } from './startup.js';
 
 // `pnpm bench --only=recommenders-implicit`: only the implicit/neural top-N benchmark (MovieLens,
 // leave-last-out; minutes on 2 cores, so not part of the default run).
@@ -22,6 +23,12 @@ if (process.argv.includes('--only=recommenders-implicit')) {
   const recs = fileURLToPath(new URL('./recommenders-implicit-child.js', import.meta.url));
   const result = spawnSync(process.execPath, [recs], { stdio: 'inherit' });
   process.exit(result.status ?? 1);
+}
+
+// `pnpm bench --only=startup`: only time to first prediction, ours against stock tfjs + wasm.
+if (process.argv.includes('--only=startup')) {
+  await startupBench();
+  process.exit(0);
 }
 
 // `pnpm bench --only=recommenders` runs only the recommenders rows; `--no-recommenders` skips them.
@@ -186,6 +193,7 @@ console.log(
     },
   });
 }
+await startupBench();
 if (!process.argv.includes('--no-recommenders')) await recommendersBench();
 console.log(
   '\nImplicit/neural top-N on MovieLens (precision@10, NDCG@10, fit and serving times): pnpm bench --only=recommenders-implicit',
