@@ -23,11 +23,13 @@ import { installConv2DBackpropFilter } from './kernels/Conv2DBackpropFilter.js';
 import { installMaxPoolGrad } from './kernels/MaxPoolGrad.js';
 import { installConv2DBackpropInput } from './kernels/Conv2DBackpropInput.js';
 import { installSimdKernels } from './kernels/simd.js';
+import { matrixFactorizationKernels } from './kernels/MatrixFactorization.js';
 
 export { REPLACED_WASM_KERNELS, bridgeMissingKernels } from './kernel-bridge.js';
 export { installExplicitTransposeMatMul, setExplicitTransposeMatMul } from './kernels/BatchMatMul.js';
 export { setStockConv2DBackpropInput } from './kernels/Conv2DBackpropInput.js';
 export { setSharedIdentity } from './kernels/simd.js';
+export { matrixFactorizationKernels } from './kernels/MatrixFactorization.js';
 
 export interface WasmBackendOptions {
   /**
@@ -101,6 +103,9 @@ export const wasmBackend: BackendPlugin<WasmBackendOptions> = {
     }
     loadedThreads = threads;
   },
+  // SIMD SGD for SVD/NMF over typed arrays: available once the plugin is registered, whichever
+  // backend then runs the tensors (it uses no tensors and a memory of its own).
+  arrayKernels: [matrixFactorizationKernels],
   hostMemory: {
     alloc: (backend, shape, dtype) => (backend as unknown as HeapBackend).makeOutput([...shape], dtype),
     view(backend, info) {
