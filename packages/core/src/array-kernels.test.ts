@@ -50,15 +50,19 @@ describe('array kernels', () => {
     expect(getArrayKernels('AkDouble')).toBeUndefined();
   });
 
-  it('unregistering a plugin keeps the kernels another one provided or that were registered directly', () => {
+  it('unregistering or replacing a plugin keeps the kernels another one provided or that were registered directly', () => {
     registerBackendPlugin(provider('ak-first', [doubler('AkShared')]));
     const direct = doubler('AkShared');
     registerArrayKernels(direct);
     registerBackendPlugin(provider('ak-other', [doubler('AkOther')]));
     unregisterBackendPlugin('ak-first');
     expect(getArrayKernels('AkShared')).toBe(direct);
-    unregisterBackendPlugin('ak-other');
+    // A plugin that replaces another of the same name replaces its array kernels too.
+    registerBackendPlugin(provider('ak-other', [doubler('AkOtherNew')]), { override: true });
     expect(getArrayKernels('AkOther')).toBeUndefined();
+    expect(getArrayKernels('AkOtherNew')).toBeDefined();
+    unregisterBackendPlugin('ak-other');
+    expect(getArrayKernels('AkOtherNew')).toBeUndefined();
     expect(unregisterArrayKernels('AkShared')).toBe(true);
     expect(unregisterArrayKernels('AkShared')).toBe(false);
   });

@@ -137,6 +137,7 @@ export function registerBackendPlugin(plugin: BackendPlugin<never>, options: { o
   }
   plugins.set(plugin.name, plugin as BackendPlugin);
   installHostKernelsFor(plugin);
+  if (existing !== undefined && existing !== plugin) forgetArrayKernelsOf(plugin.name);
   for (const module of plugin.arrayKernels ?? []) registerArrayKernels(module, plugin.name);
 }
 
