@@ -14,6 +14,7 @@
  */
 import type { BackendPlugin } from '@plasticity/core';
 import type * as tf from '@tensorflow/tfjs-core';
+import { registerCpuKernels } from './register-kernels.js';
 
 /** The parts of tfjs-backend-cpu's MathBackendCPU that host kernels use. */
 interface CpuStorage {
@@ -21,7 +22,10 @@ interface CpuStorage {
   makeTensorInfo(shape: number[], dtype: tf.DataType, values?: tf.backend_util.BackendValues): tf.TensorInfo;
 }
 
-/** The CPU backend plugin (`name: 'cpu'`, priority 10). Importing this registers nothing. */
+/**
+ * The CPU backend plugin (`name: 'cpu'`, priority 10). Importing this registers nothing; `load`
+ * registers tfjs-backend-cpu and this package's host kernels (fused Adam, max pooling with argmax).
+ */
 export const cpuBackend: BackendPlugin = {
   name: 'cpu',
   priority: 10,
@@ -30,6 +34,8 @@ export const cpuBackend: BackendPlugin = {
   async load(): Promise<void> {
     // The package registers its 'cpu' factory and kernels with tfjs-core when first imported.
     await import('@tensorflow/tfjs-backend-cpu');
+    // Our own kernels (fused Adam, max pooling with argmax), as host kernels on this backend.
+    registerCpuKernels();
   },
   hostMemory: {
     alloc(backend, shape, dtype) {

@@ -25,11 +25,13 @@ import { installConv2DBackpropInput } from './kernels/Conv2DBackpropInput.js';
 import { installSimdKernels } from './kernels/simd.js';
 import { tfjsWasm } from '#tfjs-modules';
 import { keepNodeErrorReporting } from './emscripten-listeners.js';
+import { matrixFactorizationKernels } from './kernels/MatrixFactorization.js';
 
 export { CPU_ONLY_KERNELS, REPLACED_WASM_KERNELS, bridgeMissingKernels } from './kernel-bridge.js';
 export { installExplicitTransposeMatMul, setExplicitTransposeMatMul } from './kernels/BatchMatMul.js';
 export { setStockConv2DBackpropInput } from './kernels/Conv2DBackpropInput.js';
 export { setSharedIdentity } from './kernels/simd.js';
+export { matrixFactorizationKernels } from './kernels/MatrixFactorization.js';
 
 export interface WasmBackendOptions {
   /**
@@ -103,6 +105,9 @@ export const wasmBackend: BackendPlugin<WasmBackendOptions> = {
     keepNodeErrorReporting();
     loadedThreads = threads;
   },
+  // SIMD SGD for SVD/NMF over typed arrays: available once the plugin is registered, whichever
+  // backend then runs the tensors (it uses no tensors and a memory of its own).
+  arrayKernels: [matrixFactorizationKernels],
   hostMemory: {
     alloc: (backend, shape, dtype) => (backend as unknown as HeapBackend).makeOutput([...shape], dtype),
     view(backend, info) {

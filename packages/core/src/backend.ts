@@ -19,6 +19,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendUnavailableError, ValueError, describeValue, type BackendSkip } from './errors.js';
+import { forgetArrayKernelsOf, registerArrayKernels, type ArrayKernelModule } from './array-kernels.js';
 import { forgetHostMemory, installHostKernelsFor, type HostMemory } from './host-kernels.js';
 
 /** The result of a support check. */
@@ -46,6 +47,12 @@ export interface BackendPlugin<Options = unknown> {
    * this backend.
    */
   readonly hostMemory?: HostMemory;
+  /**
+   * Array kernels this backend package provides (see `getArrayKernels`), e.g. the wasm plugin's
+   * SIMD matrix factorisation. They need no tensors, so they are available from
+   * `registerBackendPlugin` on, whichever backend is active, until `unregisterBackendPlugin`.
+   */
+  readonly arrayKernels?: readonly ArrayKernelModule[];
 }
 
 /** A backend choice: what `useBackend` accepts. */
@@ -130,11 +137,14 @@ export function registerBackendPlugin(plugin: BackendPlugin<never>, options: { o
   }
   plugins.set(plugin.name, plugin as BackendPlugin);
   installHostKernelsFor(plugin);
+  if (existing !== undefined && existing !== plugin) forgetArrayKernelsOf(plugin.name);
+  for (const module of plugin.arrayKernels ?? []) registerArrayKernels(module, plugin.name);
 }
 
 /** Removes a backend plugin (tfjs keeps any factory it already registered). */
 export function unregisterBackendPlugin(name: string): boolean {
   forgetHostMemory(name);
+  forgetArrayKernelsOf(name);
   return backendStore().plugins.delete(name);
 }
 

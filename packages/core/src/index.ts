@@ -67,11 +67,21 @@ export {
 } from './backend.js';
 export {
   ADAM_UPDATE_KERNEL,
+  MATRIX_FACTORIZATION_KERNELS,
   MAX_POOL_ARGMAX_GRAD_KERNEL,
   MAX_POOL_ARGMAX_KERNEL,
   type AdamUpdateAttrs,
+  type MatrixFactorizationExports,
   type MaxPoolArgmaxAttrs,
 } from './fused-kernels.js';
+export {
+  getArrayKernels,
+  registerArrayKernels,
+  unregisterArrayKernels,
+  type ArrayKernelInstance,
+  type ArrayKernelMemory,
+  type ArrayKernelModule,
+} from './array-kernels.js';
 export {
   hasHostKernel,
   registerHostKernel,

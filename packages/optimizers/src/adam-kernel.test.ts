@@ -1,4 +1,5 @@
-// The fused Adam kernel (a JavaScript host kernel on the CPU backend, SIMD WebAssembly on wasm)
+// The fused Adam kernel (a JavaScript host kernel of @plasticity/backend-cpu, SIMD WebAssembly of
+// @plasticity/backend-wasm, each registered by its plugin's load)
 // against the op-based rule, which runs when the backend has no such kernel (as WebGL/WebGPU):
 // same weights and moments after several steps, with coupled and decoupled weight decay, and no
 // tensor leaks.
@@ -58,8 +59,7 @@ describe.each(['cpu', 'wasm'])('fused Adam kernel on %s', (backend) => {
     ['AdamW', () => new AdamW({ learningRate: 0.01, weightDecay: 0.05, beta2: 0.99 })],
   ];
   it.each(cases)('%s matches the op-based rule over 6 steps', async (_, make) => {
-    await useBackend(backend);
-    make().dispose(); // the CPU host kernel is registered by the first Adam constructed
+    await useBackend(backend); // the plugin's load registers its kernel; no optimizer is needed
     expect(tf.getKernel(ADAM_UPDATE_KERNEL, backend)).toBeDefined();
     const before = tf.memory().numTensors;
     const fused = trajectory(make, 6);

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ADAM_UPDATE_KERNEL, runHostKernel, type AdamUpdateAttrs, type ConfigDict } from '@plasticity/core';
-import { registerAdamHostKernel } from './host-kernels.js';
 import { Optimizer, type OptimizerConfig, type UpdateContext } from './optimizer.js';
 import { boolean, positive, unitInterval } from './validate.js';
 
@@ -41,7 +40,6 @@ export class Adam extends Optimizer {
 
   constructor(config: AdamConfig = {}) {
     super(config, 0.001);
-    registerAdamHostKernel();
     ({
       beta1: this.beta1,
       beta2: this.beta2,
@@ -52,8 +50,9 @@ export class Adam extends Optimizer {
 
   protected updateRule({ variable, grad, learningRate, weightDecay, step, slot }: UpdateContext): void {
     if (!this.amsgrad && variable.dtype === 'float32' && tf.getKernel(ADAM_UPDATE_KERNEL, tf.getBackend())) {
-      // The backend's fused kernel (wasm SIMD, or one JavaScript pass on the CPU): the same
-      // arithmetic as the ops below in one pass over the weights.
+      // The backend's kernel for the ADAM_UPDATE_KERNEL contract (wasm SIMD, or one JavaScript
+      // pass on the CPU, each registered by its backend plugin): the arithmetic of the ops below
+      // in one pass over the weights.
       const m = slot('m');
       const v = slot('v');
       const attrs: AdamUpdateAttrs = {

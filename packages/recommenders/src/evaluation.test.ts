@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ValueError, type TrainingEvent } from '@plasticity/core';
+import { wasmBackend } from '@plasticity/backend-wasm';
+import { ValueError, registerBackendPlugin, type TrainingEvent } from '@plasticity/core';
 import { crossValidate, evaluate, expandGrid, gridSearch } from './evaluation.js';
 import { BaselineOnly } from './explicit/baseline-only.js';
 import { SVD } from './explicit/svd.js';
@@ -7,6 +8,9 @@ import { Interactions } from './interactions.js';
 import { FCP, MAE, RMSE } from './metrics/rating.js';
 import type { RankingMetric } from './metrics/types.js';
 import { kFold } from './splits.js';
+
+// SVD and NMF train in the wasm plugin's kernels (MATRIX_FACTORIZATION_KERNELS), as in an app.
+registerBackendPlugin(wasmBackend);
 
 const users: number[] = [];
 const items: number[] = [];

@@ -4,6 +4,8 @@
  *
  * Usage: node recommenders-child.js <ml-latest-small folder> [Algorithm ...]
  */
+// As an app would: the wasm plugin provides the SIMD kernels SVD and NMF train with.
+import '@plasticity/backend-wasm/register';
 import {
   BaselineOnly,
   CoClustering,

@@ -4,7 +4,7 @@
  * Pooling1D/2D, ZeroPadding2D, UpSampling2D.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { maxPool, registerPoolHostKernels } from '../host-kernels.js';
+import { maxPool } from '../pooling-argmax.js';
 import { ShapeError, ValueError, describeValue, type ConfigDict } from '@plasticity/core';
 import { getActivation, type ActivationFn } from '../activations.js';
 import type { InitializerIdentifier } from '../initializers.js';
@@ -414,10 +414,6 @@ abstract class Pool2DBase extends Layer {
 
 export class MaxPooling2D extends Pool2DBase {
   static override readonly className = 'MaxPooling2D';
-  constructor(config: PoolConfig = {}) {
-    super(config);
-    registerPoolHostKernels();
-  }
   protected pool(x: tf.Tensor4D): tf.Tensor4D {
     return maxPool(x, this.poolSize, this.strides, this.padding);
   }
@@ -459,10 +455,6 @@ abstract class Pool1DBase extends Layer {
 
 export class MaxPooling1D extends Pool1DBase {
   static override readonly className = 'MaxPooling1D';
-  constructor(config: LayerConfig & { poolSize?: number; strides?: number; padding?: Padding } = {}) {
-    super(config);
-    registerPoolHostKernels();
-  }
   protected pool(x: tf.Tensor4D): tf.Tensor4D {
     return maxPool(x, [1, this.poolSize], [1, this.strides], this.padding);
   }

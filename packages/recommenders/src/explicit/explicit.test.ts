@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ArtifactError, ValueError, createRng, memoryIO } from '@plasticity/core';
+import { wasmBackend } from '@plasticity/backend-wasm';
+import { ArtifactError, ValueError, createRng, memoryIO, registerBackendPlugin } from '@plasticity/core';
 import { Interactions } from '../interactions.js';
 import { Recommender } from '../recommender.js';
 import { BaselineOnly } from './baseline-only.js';
@@ -9,6 +10,9 @@ import { NMF } from './nmf.js';
 import { NormalPredictor } from './normal-predictor.js';
 import { SlopeOne } from './slope-one.js';
 import { SVD, SVDpp } from './svd.js';
+
+// SVD and NMF train in the wasm plugin's kernels (MATRIX_FACTORIZATION_KERNELS), as in an app.
+registerBackendPlugin(wasmBackend);
 
 const ratings: [string, string, number][] = [
   ['A', 'x', 4],

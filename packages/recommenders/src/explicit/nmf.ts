@@ -202,7 +202,7 @@ export class NMF extends Recommender {
 }
 
 /**
- * Unbiased NMF in the WebAssembly SIMD kernels (`nmfSide` and `nmfUpdate` of kernels.wat): the
+ * Unbiased NMF in the SIMD kernels (`nmfSide`, `nmfUpdate` of MatrixFactorization.wat): the
  * same multiplicative updates as the JS path, with float32 factors and sums. Returns undefined when
  * the kernels cannot run here.
  */

@@ -1,11 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { ValueError, createRng } from '@plasticity/core';
+import { wasmBackend } from '@plasticity/backend-wasm';
+import { ValueError, createRng, registerBackendPlugin } from '@plasticity/core';
 import { Interactions } from '../interactions.js';
 import { trainTestSplit } from '../splits.js';
 import { rmse } from '../metrics/rating.js';
 import { BaselineOnly } from './baseline-only.js';
 import { NMF } from './nmf.js';
 import { SVD, SVDpp } from './svd.js';
+
+// SVD and NMF train in the wasm plugin's kernels (MATRIX_FACTORIZATION_KERNELS), as in an app.
+registerBackendPlugin(wasmBackend);
 
 /** Ratings `clip(3 + u·v + noise)` from known rank-`rank` factors, with `density` of pairs observed. */
 function lowRank(

@@ -349,7 +349,7 @@ function svdLayout(numUsers: number, numItems: number, n: number, F: number): Sv
 }
 
 /**
- * SVD's SGD in the WebAssembly SIMD kernel (`svdEpoch` of kernels.wat): the same update rules
+ * SVD's SGD in the SIMD kernel (`svdEpoch` of MatrixFactorization.wat): the same update rules
  * with float32 factors (four lanes at a time) and float64 biases and errors, from the initial
  * factors already in the kernel memory.
  */

@@ -1,12 +1,22 @@
-import { readFile } from 'node:fs/promises';
+// SVD's and NMF's kernels through the MATRIX_FACTORIZATION_KERNELS contract, as the wasm plugin
+// provides them (its committed bytes are checked with the rest of the one wasm build in
+// @plasticity/backend-wasm): the kernel paths agree with the JavaScript paths, and without a
+// provider the JavaScript paths run.
 import { describe, expect, it } from 'vitest';
-import initWabt from 'wabt';
-import { ValueError, createRng, deterministicLog } from '@plasticity/core';
+import {
+  ValueError,
+  createRng,
+  deterministicLog,
+  registerBackendPlugin,
+  unregisterBackendPlugin,
+} from '@plasticity/core';
+import { wasmBackend } from '@plasticity/backend-wasm';
 import { Interactions } from '../interactions.js';
 import { NMF } from '../explicit/nmf.js';
 import { SVD } from '../explicit/svd.js';
-import { KERNELS_WASM_BASE64 } from './kernels-wasm.js';
-import { RNG_SCRATCH_BYTES, fillNormal, instantiateKernels, kernelBytes, setKernelsEnabled } from './kernels.js';
+import { RNG_SCRATCH_BYTES, fillNormal, instantiateKernels, setKernelsEnabled } from './kernels.js';
+
+registerBackendPlugin(wasmBackend);
 
 /** Random ratings on 1..5 for about `density` of the pairs (every user and item rated at least once). */
 function randomRatings(seed: number, nUsers: number, nItems: number, density: number): Interactions {
@@ -42,15 +52,22 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
 }
 
 describe('WebAssembly kernels', () => {
-  it('the committed bytes are kernels.wat compiled by wabt (rerun scripts/build-wasm.mjs after editing it)', async () => {
-    const wabt = await initWabt();
-    const text = await readFile(new URL('./kernels.wat', import.meta.url), 'utf8');
-    const module = wabt.parseWat('kernels.wat', text, { simd: true });
-    module.validate();
-    const { buffer } = module.toBinary({});
-    module.destroy();
-    expect(Buffer.from(buffer).toString('base64')).toBe(KERNELS_WASM_BASE64);
-    expect(Array.from(kernelBytes())).toEqual(Array.from(buffer));
+  it('come from the registered wasm plugin; without a provider SVD runs its JavaScript path', async () => {
+    expect(await instantiateKernels(100)).toBeDefined();
+    const data = randomRatings(2, 12, 9, 0.4);
+    const config = { nFactors: 4, nEpochs: 3, seed: 1 };
+    const js = await withoutKernels(() => new SVD(config).fit(data));
+    unregisterBackendPlugin('wasm');
+    try {
+      expect(await instantiateKernels(100)).toBeUndefined();
+      const fallback = await new SVD(config).fit(data);
+      // The float64 JavaScript path, bit for bit (setKernelsEnabled(false) forces the same one).
+      expect(fallback.userFactors).toEqual(js.userFactors);
+      expect(fallback.itemFactors).toEqual(js.itemFactors);
+    } finally {
+      registerBackendPlugin(wasmBackend);
+    }
+    expect(await instantiateKernels(100)).toBeDefined();
   });
 
   it('load in Node 20 (WebAssembly SIMD), each fit with its own memory, and can be turned off', async () => {

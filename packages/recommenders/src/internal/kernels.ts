@@ -1,113 +1,35 @@
 /**
- * Loads the WebAssembly SIMD kernels (kernels.wat, embedded as base64 in kernels-wasm.ts). Uses
- * only the standard `WebAssembly` and `atob` globals, so it runs in Node and in browsers; the
- * module is compiled once, asynchronously, on first use. Each fit instantiates it afresh with its
- * own memory, sized to its data, and drops both when done.
+ * The typed-array kernels SVD and NMF train with: the `MATRIX_FACTORIZATION_KERNELS` contract of
+ * `@plasticity/core`, looked up by name. A backend package provides them (`@plasticity/backend-wasm`
+ * in SIMD WebAssembly, once its plugin is registered); this package carries no WebAssembly of
+ * its own. Without a provider, or where it cannot run, SVD and NMF use their float64 JavaScript
+ * paths. Each fit gets an instance with its own memory, sized to its data, and drops both when done.
  */
-import { ValueError, type Rng } from '@plasticity/core';
-import { KERNELS_WASM_BASE64 } from './kernels-wasm.js';
+import {
+  MATRIX_FACTORIZATION_KERNELS,
+  ValueError,
+  getArrayKernels,
+  type ArrayKernelInstance,
+  type MatrixFactorizationExports,
+  type Rng,
+} from '@plasticity/core';
 
-export interface KernelExports {
-  svdEpoch(
-    n: number,
-    users: number,
-    items: number,
-    ratings: number,
-    pu: number,
-    qi: number,
-    bu: number,
-    bi: number,
-    stride: number,
-    mu: number,
-    biased: number,
-    lrBu: number,
-    lrBi: number,
-    regBu: number,
-    regBi: number,
-    lrPu: number,
-    lrQi: number,
-    keepP: number,
-    keepQ: number,
-  ): number;
-  nmfSide(
-    rows: number,
-    indptr: number,
-    indices: number,
-    values: number,
-    own: number,
-    other: number,
-    num: number,
-    den: number,
-    stride: number,
-  ): number;
-  nmfUpdate(rows: number, indptr: number, x: number, num: number, den: number, stride: number, reg: number): void;
-  normalFill(
-    state: number,
-    out: number,
-    rows: number,
-    width: number,
-    stride: number,
-    mean: number,
-    std: number,
-    spare: number,
-  ): number;
-}
+/** The kernel functions (the contract's exports). */
+export type KernelExports = MatrixFactorizationExports;
 
 /** An instance of the kernels with its own memory. */
-export interface KernelInstance {
-  readonly exports: KernelExports;
-  readonly memory: WebAssembly.Memory;
-}
+export type KernelInstance = ArrayKernelInstance<KernelExports>;
 
-const PAGE = 65536;
-/** wasm32 addresses at most 4 GiB; stay below it. */
-const MAX_PAGES = 65535;
-
-let compiled: Promise<WebAssembly.Module | undefined> | undefined;
 let disabled = false;
-
-export function kernelBytes(): Uint8Array<ArrayBuffer> {
-  const text = atob(KERNELS_WASM_BASE64);
-  const bytes = new Uint8Array(text.length);
-  for (let k = 0; k < text.length; k++) bytes[k] = text.charCodeAt(k);
-  return bytes;
-}
-
-/** The compiled module, or undefined where WebAssembly or its SIMD extension is unavailable. */
-function compileKernels(): Promise<WebAssembly.Module | undefined> {
-  compiled ??= (async () => {
-    if (typeof WebAssembly !== 'object' || typeof WebAssembly.compile !== 'function') return undefined;
-    const bytes = kernelBytes();
-    // validate() is false where the engine lacks SIMD (the module's only extension).
-    if (!WebAssembly.validate(bytes)) return undefined;
-    try {
-      return await WebAssembly.compile(bytes);
-    } catch {
-      return undefined;
-    }
-  })();
-  return compiled;
-}
 
 /**
  * A fresh kernel instance whose memory holds at least `bytes` bytes, or undefined when the kernels
- * cannot run here (no WebAssembly SIMD, memory beyond wasm32's 4 GiB, or disabled by
- * {@link setKernelsEnabled}); the caller then uses its JS path.
+ * cannot run here (no registered backend provides them, no WebAssembly SIMD, memory beyond
+ * wasm32's 4 GiB, or disabled by {@link setKernelsEnabled}); the caller then uses its JS path.
  */
 export async function instantiateKernels(bytes: number): Promise<KernelInstance | undefined> {
   if (disabled) return undefined;
-  const module = await compileKernels();
-  if (module === undefined) return undefined;
-  const pages = Math.max(1, Math.ceil(bytes / PAGE));
-  if (pages > MAX_PAGES) return undefined;
-  let memory: WebAssembly.Memory;
-  try {
-    memory = new WebAssembly.Memory({ initial: pages });
-  } catch {
-    return undefined; // The engine refused the allocation: fall back to JS.
-  }
-  const instance = await WebAssembly.instantiate(module, { env: { memory } });
-  return { exports: instance.exports as unknown as KernelExports, memory };
+  return getArrayKernels<KernelExports>(MATRIX_FACTORIZATION_KERNELS)?.instantiate(bytes);
 }
 
 /** Turns the kernels off (the JS paths run instead) or back on; for tests and comparisons. */

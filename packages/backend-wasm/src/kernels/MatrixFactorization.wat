@@ -1,5 +1,5 @@
-;; WebAssembly SIMD kernels of @plasticity/recommenders (compiled by scripts/build-wasm.mjs into
-;; kernels-wasm.ts; a unit test recompiles this file and checks the committed bytes match).
+;; WebAssembly SIMD kernels for SVD and NMF (MATRIX_FACTORIZATION_KERNELS of @plasticity/core),
+;; compiled by scripts/build-wasm.mjs into MatrixFactorization-wasm.ts (a test checks the bytes).
 ;;
 ;; Layout conventions: factor rows are float32, padded with zeros to `stride` bytes (a multiple of
 ;; 16, so one row is a whole number of f32x4 vectors); biases are float64; every pointer is a byte

@@ -1,23 +1,22 @@
 /**
  * Max pooling that keeps each window's argmax, so that the backward pass is a scatter instead of
  * tfjs's second search of every window (MaxPoolGrad): the kernels `MAX_POOL_ARGMAX_KERNEL` and
- * `MAX_POOL_ARGMAX_GRAD_KERNEL` of `@plasticity/core` (which document them). The wasm plugin
- * implements them in WebAssembly; this file registers JavaScript host kernels for the CPU
- * backend. Other backends (WebGL, WebGPU) keep tfjs's `maxPool` and its gradient.
+ * `MAX_POOL_ARGMAX_GRAD_KERNEL` of `@plasticity/core` (which document them), as JavaScript host
+ * kernels for the CPU backend. The wasm plugin implements them in WebAssembly; the op that calls
+ * them (with tfjs's `maxPool` as the fallback) is `maxPool` in `@plasticity/layers`.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import {
   MAX_POOL_ARGMAX_GRAD_KERNEL,
   MAX_POOL_ARGMAX_KERNEL,
   registerHostKernel,
-  runHostKernel,
   type MaxPoolArgmaxAttrs,
 } from '@plasticity/core';
 
 let registered = false;
 
-/** Registers the CPU host kernels once (called by the pooling layers' constructors). */
-export function registerPoolHostKernels(): void {
+/** Registers both CPU host kernels once (called by the plugin's `load`; importing registers nothing). */
+export function registerMaxPoolArgmax(): void {
   if (registered) return;
   registered = true;
   registerHostKernel({
@@ -82,40 +81,4 @@ function poolInfo(shape: readonly number[], attrs: MaxPoolArgmaxAttrs): tf.backe
     1,
     attrs.pad,
   );
-}
-
-function tapeIsOn(): boolean {
-  return (tf.engine() as unknown as { isTapeOn(): boolean }).isTapeOn();
-}
-
-/**
- * `tf.maxPool`, whose gradient (when one is being recorded and the backend has the argmax
- * kernels) scatters through the argmax saved in the forward pass.
- */
-export function maxPool(
-  x: tf.Tensor4D,
-  filterSize: [number, number],
-  strides: [number, number],
-  pad: 'valid' | 'same',
-): tf.Tensor4D {
-  const backend = tf.getBackend();
-  if (
-    !tapeIsOn() ||
-    x.dtype !== 'float32' ||
-    tf.getKernel(MAX_POOL_ARGMAX_KERNEL, backend) === undefined ||
-    tf.getKernel(MAX_POOL_ARGMAX_GRAD_KERNEL, backend) === undefined
-  ) {
-    return tf.maxPool(x, filterSize, strides, pad);
-  }
-  const attrs: MaxPoolArgmaxAttrs = { filterSize, strides, pad };
-  const pool = tf.customGrad(((input: tf.Tensor, save: tf.GradSaveFunc) => {
-    const [y, argmax] = runHostKernel(MAX_POOL_ARGMAX_KERNEL, { x: input }, { ...attrs });
-    save([argmax!]);
-    return {
-      value: y!,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
-        runHostKernel(MAX_POOL_ARGMAX_GRAD_KERNEL, { dy, argmax: saved[0]! }, { inputShape: [...input.shape] })[0]!,
-    };
-  }) as Parameters<typeof tf.customGrad>[0]);
-  return tf.tidy(() => pool(x) as tf.Tensor4D);
 }

@@ -3,14 +3,15 @@
  * `@plasticity/core`, which also documents the arithmetic), as a host kernel: one pass over the
  * weights instead of the dozen element-wise JavaScript kernels (and their scalar uploads) per
  * variable of the op-based rule: 13 ms instead of 151 ms for the 235k weights of an MLP
- * 784-256-128-10 on the 2-core development machine. The wasm plugin brings its own SIMD kernel.
+ * 784-256-128-10 on the 2-core development machine. The wasm plugin brings its own SIMD kernel;
+ * `Adam` in `@plasticity/optimizers` calls whichever the active backend has.
  */
 import { ADAM_UPDATE_KERNEL, registerHostKernel, type AdamUpdateAttrs } from '@plasticity/core';
 
 let registered = false;
 
-/** Registers the CPU host kernel once (called by Adam's constructor; the package has no import side effects). */
-export function registerAdamHostKernel(): void {
+/** Registers the CPU host kernel once (called by the plugin's `load`; importing registers nothing). */
+export function registerAdamUpdate(): void {
   if (registered) return;
   registered = true;
   registerHostKernel({
