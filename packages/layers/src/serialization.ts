@@ -85,13 +85,13 @@ export const LAYER_CLASSES = [
 
 /** Registers every built-in layer, initializer, regularizer, constraint, loss, metric, callback and optimizer (idempotent). */
 export function registerBuiltinLayers(): void {
-  for (const cls of LAYER_CLASSES) registerLayer(cls as never);
+  for (const cls of LAYER_CLASSES) registerLayer(cls);
   registerBuiltinInitializers();
   registerBuiltinRegularizers();
   registerBuiltinLosses();
   registerBuiltinMetrics();
   registerBuiltinCallbacks();
-  registerCallback(ModelCheckpoint as never);
+  registerCallback(ModelCheckpoint);
   registerBuiltinOptimizers();
 }
 
