@@ -14,10 +14,11 @@
  * model.similarItems(1, 5);
  * ```
  */
-import { registerRecommender, ValueError, describeValue, type ConfigDict } from '@plasticity/core';
+import { ValueError, describeValue, type ConfigDict } from '@plasticity/core';
 import type { Id, Interactions } from './interactions.js';
 import { Recommender, type RecommenderState } from './recommender.js';
 import { popularityOf } from './internal/factor-model.js';
+import { resolveOptions, type OptionSchema, type WithAliases } from './internal/options.js';
 
 export interface TfidfOptions {
   /** Lower-case before tokenising. Default true. */
@@ -131,8 +132,38 @@ export interface ContentBasedConfig extends Omit<TfidfOptions, 'tokenizer'> {
   tokenizer?: (text: string) => string[];
 }
 
+const CONTENT_BASED_ALIASES = {
+  item_text: 'itemText',
+  min_df: 'minDf',
+  smooth_idf: 'smoothIdf',
+  sublinear_tf: 'sublinearTf',
+} as const;
+const CONTENT_BASED_SCHEMA: OptionSchema = {
+  names: ['itemText', 'profileWeights', 'lowercase', 'smoothIdf', 'sublinearTf', 'minDf', 'tokenizer'],
+  aliases: CONTENT_BASED_ALIASES,
+};
+
+/**
+ * ContentBased: TF-IDF item vectors from each item's text (title, genres, …); a user's profile is
+ * the weighted sum of the vectors of the items they used, and an item's score is the cosine of its
+ * vector with the profile. Items nobody has used yet are scored too.
+ *
+ * Args (canonical name, then its aliases, scikit-learn's for the TF-IDF options):
+ * - `itemText` (`item_text`): item id → text. Required before `fit`; not saved (the vectors are).
+ * - `profileWeights`: `'values'` (default), `'binary'` or `'centered'` (value − the user's mean).
+ * - `lowercase`, `smoothIdf` (`smooth_idf`), `sublinearTf` (`sublinear_tf`), `minDf` (`min_df`),
+ *   `tokenizer`: the {@link TfidfOptions}.
+ *
+ * @example
+ * ```ts
+ * const model = await new ContentBased({ itemText: new Map([['alien', 'Alien (1979) Horror|Sci-Fi']]) }).fit(data);
+ * model.recommend('ann', 10);
+ * ```
+ */
 export class ContentBased extends Recommender {
   static override className = 'ContentBased';
+  /** The accepted aliases of ContentBased's options: alias → canonical name. */
+  static readonly aliases = CONTENT_BASED_ALIASES;
   readonly profileWeights: 'values' | 'binary' | 'centered';
   private readonly options: TfidfOptions;
   private readonly text: Map<Id, string> | undefined;
@@ -143,7 +174,8 @@ export class ContentBased extends Recommender {
   private vocabularySize = 0;
   private popularity: Float32Array | undefined;
 
-  constructor(config: ContentBasedConfig = {}) {
+  constructor(given: WithAliases<ContentBasedConfig, typeof ContentBased.aliases> = {}) {
+    const config = resolveOptions<ContentBasedConfig>('ContentBased', given, CONTENT_BASED_SCHEMA);
     super();
     const { itemText, profileWeights, ...options } = config;
     this.text = itemText === undefined ? undefined : toTextMap(itemText, 'itemText');
@@ -252,5 +284,3 @@ export class ContentBased extends Recommender {
     this.popularity = undefined;
   }
 }
-
-registerRecommender(ContentBased);

@@ -12,11 +12,12 @@
  * ```
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { registerRecommender, ValueError, describeValue, type ConfigDict } from '@plasticity/core';
+import { ValueError, describeValue, type ConfigDict } from '@plasticity/core';
 import type { Interactions } from './interactions.js';
 import { Recommender, type RecommenderState } from './recommender.js';
 import { invertSpdInPlace, invertSpdTensor } from './internal/dense.js';
 import { checkImplicitValues, checkNonNegative, checkPositive, popularityOf } from './internal/factor-model.js';
+import { resolveOptions, type OptionSchema, type WithAliases } from './internal/options.js';
 
 export interface EASEConfig {
   /** λ on the diagonal of the Gram matrix. Default 250. */
@@ -36,8 +37,33 @@ export interface EASEConfig {
   solver?: 'auto' | 'arrays' | 'tensors';
 }
 
+const EASE_ALIASES = {} as const;
+const EASE_SCHEMA: OptionSchema = {
+  names: ['regularization', 'weights', 'minItemCount', 'maxItems', 'solver'],
+  aliases: EASE_ALIASES,
+};
+
+/**
+ * EASE (Steck 2019): an item-item weight matrix `B = I − P·diagMat(1/diag(P))`, `P = (XᵀX + λI)⁻¹`,
+ * in closed form; a user's scores are `xᵤ B`.
+ *
+ * Args:
+ * - `regularization`: λ on the diagonal of the Gram matrix. Default 250.
+ * - `weights`: `'binary'` (default: 1 per interaction) or `'values'` (the interaction weights).
+ * - `minItemCount`: only items with at least this many interactions are modelled. Default 1.
+ * - `maxItems`: at most this many (most popular) items are modelled. Default all.
+ * - `solver`: where the O(items³) inverse runs: `'auto'` (default), `'arrays'` or `'tensors'`.
+ *
+ * @example
+ * ```ts
+ * const ease = await new EASE({ regularization: 250, minItemCount: 5 }).fit(data);
+ * ease.recommend('ann', 10);
+ * ```
+ */
 export class EASE extends Recommender {
   static override className = 'EASE';
+  /** The accepted aliases of EASE's options: alias → canonical name. */
+  static readonly aliases = EASE_ALIASES;
   readonly regularization: number;
   readonly weights: 'binary' | 'values';
   readonly minItemCount: number;
@@ -51,7 +77,8 @@ export class EASE extends Recommender {
   private b: Float32Array = new Float32Array(0);
   private popularity: Float32Array | undefined;
 
-  constructor(config: EASEConfig = {}) {
+  constructor(given: WithAliases<EASEConfig, typeof EASE.aliases> = {}) {
+    const config = resolveOptions<EASEConfig>('EASE', given, EASE_SCHEMA);
     super();
     this.regularization = checkPositive('regularization', config.regularization ?? 250);
     this.weights = config.weights ?? 'binary';
@@ -198,5 +225,3 @@ export class EASE extends Recommender {
     this.popularity = undefined;
   }
 }
-
-registerRecommender(EASE);

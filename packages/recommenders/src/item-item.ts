@@ -16,11 +16,12 @@
  * knn.similarItems('matrix', 5);
  * ```
  */
-import { registerRecommender, ValueError, describeValue, type ConfigDict } from '@plasticity/core';
+import { ValueError, describeValue, type ConfigDict } from '@plasticity/core';
 import type { Interactions } from './interactions.js';
 import { Recommender, type RecommenderState } from './recommender.js';
 import { checkImplicitValues, checkNonNegative, checkPositive, popularityOf } from './internal/factor-model.js';
 import { topK } from './topk.js';
+import { resolveOptions, type OptionSchema, type WithAliases } from './internal/options.js';
 
 export type ItemSimilarity = 'cosine' | 'tfidf' | 'bm25';
 
@@ -35,8 +36,30 @@ export interface ItemItemConfig {
   b?: number;
 }
 
+const ITEM_ITEM_ALIASES = { K: 'neighbours', K1: 'k1', B: 'b' } as const;
+const ITEM_ITEM_SCHEMA: OptionSchema = { names: ['similarity', 'neighbours', 'k1', 'b'], aliases: ITEM_ITEM_ALIASES };
+
+/**
+ * ItemItem: item-based nearest neighbours for implicit feedback (the `implicit` library's
+ * `CosineRecommender`, `TFIDFRecommender`, `BM25Recommender`). Each item keeps its `neighbours` most
+ * similar items; a user's score for `i` is `Σ_{j seen} w(j) · sim(j, i)`.
+ *
+ * Args (canonical name, then its aliases):
+ * - `similarity`: `'cosine'` (default), `'tfidf'` or `'bm25'` (weighting before cosine).
+ * - `neighbours` (`K`, implicit's name): neighbours kept per item. Default 20.
+ * - `k1` (`K1`): BM25 term saturation. Default 100.
+ * - `b` (`B`): BM25 length normalisation. Default 0.8.
+ *
+ * @example
+ * ```ts
+ * const model = await new ItemItem({ similarity: 'bm25', neighbours: 50 }).fit(data);
+ * model.recommend('ann', 10);
+ * ```
+ */
 export class ItemItem extends Recommender {
   static override className = 'ItemItem';
+  /** The accepted aliases of ItemItem's options: alias → canonical name. */
+  static readonly aliases = ITEM_ITEM_ALIASES;
   readonly similarity: ItemSimilarity;
   readonly neighbours: number;
   readonly k1: number;
@@ -47,7 +70,8 @@ export class ItemItem extends Recommender {
   private weights: Float32Array = new Float32Array(0);
   private popularity: Float32Array | undefined;
 
-  constructor(config: ItemItemConfig = {}) {
+  constructor(given: WithAliases<ItemItemConfig, typeof ItemItem.aliases> = {}) {
+    const config = resolveOptions<ItemItemConfig>('ItemItem', given, ITEM_ITEM_SCHEMA);
     super();
     this.similarity = config.similarity ?? 'cosine';
     if (!['cosine', 'tfidf', 'bm25'].includes(this.similarity)) {
@@ -227,5 +251,3 @@ function weightedByUser(data: Interactions, similarity: ItemSimilarity, k1: numb
   }
   return w;
 }
-
-registerRecommender(ItemItem);

@@ -24,14 +24,18 @@ import type * as tf from '@tensorflow/tfjs-core';
 import {
   ArtifactError,
   ProgressEmitter,
+  UnknownPluginError,
   ValueError,
   deserializePlugin,
   describeValue,
+  hasPlugin,
+  listPlugins,
   resolveIOHandler,
   serializePlugin,
   type ConfigDict,
   type ConfigValue,
   type TrainingEvent,
+  type SerializedPlugin,
   type TrainingListener,
 } from '@plasticity/core';
 import { IdMap, Interactions, type Id } from './interactions.js';
@@ -387,7 +391,7 @@ export abstract class Recommender {
       modelTopology: {
         format: FORMAT,
         formatVersion: FORMAT_VERSION,
-        recommender: serializePlugin('recommender', this) as unknown as ConfigValue,
+        recommender: describeRecommender(this) as unknown as ConfigValue,
         state: state.json,
         userIds: data.userIds.toArray(),
         itemIds: data.itemIds.toArray(),
@@ -409,7 +413,14 @@ export abstract class Recommender {
     return handler.save(this.toArtifacts());
   }
 
-  /** Rebuilds a saved recommender of any registered class. */
+  /**
+   * Rebuilds a saved recommender of any registered class. Register the built-ins first with
+   * `registerBuiltinRecommenders()` (or load through `loadRecommender`, which does), and your own
+   * classes with `registerRecommender(MyModel)`. Artifacts saved with the option names of earlier
+   * releases (`nFactors`, `sim`, `bsl`, …) load: the names are aliases.
+   *
+   * @throws UnknownPluginError naming the class and the call that registers it.
+   */
   static async load<T extends Recommender = Recommender>(source: string | tf.io.IOHandler): Promise<T> {
     const handler = resolveIOHandler(source, 'load');
     if (handler.load === undefined) {
@@ -437,10 +448,7 @@ export abstract class Recommender {
         throw new ArtifactError(where, `weight "${name}" is missing or has the wrong dtype.`);
       return array;
     };
-    const model = deserializePlugin<Recommender>(
-      'recommender',
-      topology.recommender as Parameters<typeof deserializePlugin>[1],
-    ) as T;
+    const model = buildRecommender<T>(topology.recommender as SerializedPlugin, `Recommender.load(${where})`);
     const ids = (key: string): Id[] => {
       const value = topology[key];
       if (!Array.isArray(value)) throw new ArtifactError(where, `"${key}" is missing.`);
@@ -462,6 +470,40 @@ export abstract class Recommender {
     }
     model.setState({ json: (topology.state ?? {}) as RecommenderState['json'], arrays: stateArrays });
     return model;
+  }
+}
+
+/**
+ * `{ className, config }` of `model`. Saving needs no registry; when the name is registered it must
+ * be registered to this class (so the artifact loads back as the same class).
+ */
+export function describeRecommender(model: Recommender): SerializedPlugin {
+  const cls = model.constructor as typeof Recommender;
+  if (hasPlugin('recommender', cls.className)) return serializePlugin('recommender', model);
+  return { className: cls.className, config: structuredClone(model.getConfig()) };
+}
+
+/**
+ * Builds a recommender from `{ className, config }` through the registry; `call` names what the
+ * user called, for the message when the class is not registered.
+ *
+ * @throws UnknownPluginError naming the class, `call`, and `registerBuiltinRecommenders()` /
+ *   `registerRecommender(...)`.
+ */
+export function buildRecommender<T extends Recommender = Recommender>(serialized: SerializedPlugin, call: string): T {
+  try {
+    return deserializePlugin<Recommender>('recommender', serialized) as T;
+  } catch (error) {
+    if (!(error instanceof UnknownPluginError)) throw error;
+    const name = error.pluginName;
+    const known = listPlugins('recommender');
+    throw new UnknownPluginError(
+      'recommender',
+      name,
+      `${call}: recommender "${name}" is not registered (registered: ${known.length === 0 ? 'none' : known.join(', ')}). ` +
+        `If it is a built-in, call registerBuiltinRecommenders() from @plasticity/recommenders before ${call}; ` +
+        `if it is your own class, call registerRecommender(${name.replace(/[^A-Za-z0-9_$]/g, '_')}).`,
+    );
   }
 }
 
