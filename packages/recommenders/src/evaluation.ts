@@ -7,8 +7,8 @@
  * ```ts
  * const cv = await crossValidate(() => new SVD({ seed: 1 }), data, { folds: 5, metrics: [RMSE, MAE] });
  * cv.mean.rmse; cv.folds[0].fitTime;
- * const grid = await gridSearch(SVD, { nEpochs: [10, 20], lrAll: [0.002, 0.005] }, data, { folds: 3 });
- * grid.best.rmse.params; // { nEpochs: 20, lrAll: 0.005 }
+ * const grid = await gridSearch(SVD, { epochs: [10, 20], learningRate: [0.002, 0.005] }, data, { folds: 3 });
+ * grid.best.rmse.params; // { epochs: 20, learningRate: 0.005 }
  * ```
  */
 import {
@@ -270,7 +270,16 @@ export interface GridSearchResult<C> {
 
 /**
  * Cross-validates `new Model(params)` for every combination of `grid` on the same folds and picks
- * the best per metric (lowest error, highest for metrics where higher is better).
+ * the best per metric (lowest error, highest for metrics where higher is better). Every
+ * combination is constructed before anything trains, so an unknown option name (`nFactorz`) or a
+ * bad value throws the model's `ValueError` at once. The grid's keys may be canonical names or
+ * their aliases (Surprise's `n_epochs`, `lr_all`, …); `params` in the result are as written.
+ *
+ * @example
+ * ```ts
+ * const grid = await gridSearch(SVD, { epochs: [10, 20], learningRate: [0.002, 0.005] }, data, { folds: 3 });
+ * grid.best.rmse.params; // { epochs: 20, learningRate: 0.005 }
+ * ```
  */
 export async function gridSearch<C extends object>(
   Model: new (config: C) => Recommender,
@@ -279,6 +288,9 @@ export async function gridSearch<C extends object>(
   options: GridSearchOptions = {},
 ): Promise<GridSearchResult<C>> {
   const combos = expandGrid(grid) as C[];
+  // Build every combination once before any fold trains, so a misspelt option name (or a bad
+  // value) fails at once, naming the option and the close matches, instead of after hours.
+  for (const params of combos) new Model(params);
   const metrics = options.metrics ?? [RMSE, MAE];
   checkMetrics(metrics);
   const splits = options.splits ?? kFold(data, { folds: options.folds ?? 5, seed: options.seed ?? 0 });

@@ -424,7 +424,8 @@ export class TwoTower extends NeuralRecommender {
     const config = resolveOptions<TwoTowerConfig>('TwoTower', given, TWO_TOWER_SCHEMA);
     super(config.epochs ?? 10, config.batchSize ?? 256, config.learningRate ?? 0.01, config.seed ?? 0);
     this.factors = checkPositive(optionLabel(given, TWO_TOWER_SCHEMA, 'factors'), config.factors ?? 32, true);
-    this.hidden = config.hidden === undefined ? [] : checkLayers(config.hidden);
+    // `[]` (what getConfig writes for no hidden layers) is the default, so such a model loads back.
+    this.hidden = config.hidden === undefined || config.hidden.length === 0 ? [] : checkLayers(config.hidden);
     this.normalize = config.normalize ?? true;
     this.temperature = checkPositive('temperature', config.temperature ?? (this.normalize ? 0.1 : 1));
     this.samplingCorrection = config.samplingCorrection ?? true;

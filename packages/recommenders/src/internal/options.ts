@@ -33,10 +33,8 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-/** Levenshtein distance, case-insensitive and ignoring `_` (so `n_factors` is close to `nFactors`). */
-export function editDistance(a: string, b: string): number {
-  const s = a.toLowerCase().replace(/_/g, '');
-  const t = b.toLowerCase().replace(/_/g, '');
+/** Levenshtein distance between `a` and `b`. */
+function levenshtein(s: string, t: string): number {
   let prev = Array.from({ length: t.length + 1 }, (_, j) => j);
   for (let i = 1; i <= s.length; i++) {
     const row = [i];
@@ -48,6 +46,11 @@ export function editDistance(a: string, b: string): number {
   return prev[t.length]!;
 }
 
+/** Levenshtein distance, case-insensitive and ignoring `_` (so `n_factors` is close to `nFactors`). */
+export function editDistance(a: string, b: string): number {
+  return levenshtein(a.toLowerCase().replace(/_/g, ''), b.toLowerCase().replace(/_/g, ''));
+}
+
 /**
  * The names closest to `name` (canonical first, each alias shown with its canonical name), at most
  * three, within an edit distance of a third of the name's length (at least 2).
@@ -55,10 +58,11 @@ export function editDistance(a: string, b: string): number {
 export function closeMatches(name: string, schema: OptionSchema): string[] {
   const limit = Math.max(2, Math.floor(name.length / 3));
   const aliases = schema.aliases ?? {};
+  // Ties (n_factors and nFactors are both 1 from nFactorz) go to the spelling closest as written.
   const scored = new Map<string, { distance: number; via?: string }>();
   const consider = (candidate: string, canonical: string): void => {
-    const distance = editDistance(name, candidate);
-    if (distance > limit) return;
+    const distance = editDistance(name, candidate) + levenshtein(name, candidate) / 1000;
+    if (Math.floor(distance) > limit) return;
     const seen = scored.get(canonical);
     if (seen !== undefined && seen.distance <= distance) return;
     scored.set(canonical, candidate === canonical ? { distance } : { distance, via: candidate });
