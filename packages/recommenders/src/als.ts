@@ -26,6 +26,10 @@ import {
 import { gram } from './internal/dense.js';
 import { resolveOptions, type OptionSchema, type WithAliases } from './internal/options.js';
 
+/**
+ * ALS's hyperparameters by their canonical names (what `getConfig()` returns); the `implicit`
+ * library's names, which are the same except `cg_steps` and `random_state`, are aliases.
+ */
 export interface ALSConfig {
   /** Latent dimensions. Default 64. */
   factors?: number;
@@ -77,11 +81,17 @@ export class ALS extends FactorRecommender {
   static override className = 'ALS';
   /** The accepted aliases of ALS's options: alias → canonical name. */
   static readonly aliases = ALS_ALIASES;
+  /** The resolved `regularization` option (see {@link ALSConfig.regularization}). */
   readonly regularization: number;
+  /** The resolved `alpha` option (see {@link ALSConfig.alpha}). */
   readonly alpha: number;
+  /** The resolved `iterations` option (see {@link ALSConfig.iterations}). */
   readonly iterations: number;
+  /** The resolved `solver` option (see {@link ALSConfig.solver}). */
   readonly solver: 'cg' | 'cholesky';
+  /** The resolved `cgSteps` option (see {@link ALSConfig.cgSteps}). */
   readonly cgSteps: number;
+  /** The resolved `seed` option (see {@link ALSConfig.seed}). */
   readonly seed: number;
 
   constructor(given: WithAliases<ALSConfig, typeof ALS.aliases> = {}) {
@@ -102,6 +112,7 @@ export class ALS extends FactorRecommender {
     this.solver = solver;
   }
 
+  /** Every option by its canonical name (what the constructor and `Recommender.load` take back). */
   getConfig(): ConfigDict {
     return {
       ...this.baseConfig(),

@@ -21,6 +21,10 @@ import {
 } from './internal/factor-model.js';
 import { resolveOptions, type OptionSchema, type WithAliases } from './internal/options.js';
 
+/**
+ * BPR's hyperparameters by their canonical names (what `getConfig()` returns); the `implicit`
+ * library's `learning_rate`, `iterations` (= `epochs`) and `random_state` are aliases.
+ */
 export interface BPRConfig {
   /** Latent dimensions. Default 32. */
   factors?: number;
@@ -65,9 +69,13 @@ export class BPR extends FactorRecommender {
   static override className = 'BPR';
   /** The accepted aliases of BPR's options: alias → canonical name. */
   static readonly aliases = BPR_ALIASES;
+  /** The resolved `learningRate` option (see {@link BPRConfig.learningRate}). */
   readonly learningRate: number;
+  /** The resolved `regularization` option (see {@link BPRConfig.regularization}). */
   readonly regularization: number;
+  /** The resolved `epochs` option (see {@link BPRConfig.epochs}). */
   readonly epochs: number;
+  /** The resolved `seed` option (see {@link BPRConfig.seed}). */
   readonly seed: number;
 
   constructor(given: WithAliases<BPRConfig, typeof BPR.aliases> = {}) {
@@ -79,6 +87,7 @@ export class BPR extends FactorRecommender {
     this.seed = config.seed ?? 0;
   }
 
+  /** Every option by its canonical name (what the constructor and `Recommender.load` take back). */
   getConfig(): ConfigDict {
     return {
       ...this.baseConfig(),

@@ -20,6 +20,7 @@ import { Recommender, type RecommenderState } from './recommender.js';
 import { popularityOf } from './internal/factor-model.js';
 import { resolveOptions, type OptionSchema, type WithAliases } from './internal/options.js';
 
+/** TF-IDF settings, as scikit-learn's `TfidfVectorizer` (whose snake_case names ContentBased accepts as aliases). */
 export interface TfidfOptions {
   /** Lower-case before tokenising. Default true. */
   lowercase?: boolean;
@@ -38,7 +39,9 @@ export interface TfidfOptions {
 
 /** A sparse row: term indices (ascending) and weights. */
 export interface SparseVector {
+  /** Term indices, ascending. */
   indices: Int32Array;
+  /** The weight of each term. */
   values: Float32Array;
 }
 
@@ -46,13 +49,18 @@ const DEFAULT_TOKEN = /[\p{L}\p{N}_]{2,}/gu;
 
 /** TF-IDF with scikit-learn's `TfidfVectorizer` defaults: raw counts, smoothed idf, l2-normalised rows. */
 export class TfidfVectorizer {
+  /** The resolved `lowercase` option (see {@link TfidfOptions.lowercase}). */
   readonly lowercase: boolean;
+  /** The resolved `smoothIdf` option (see {@link TfidfOptions.smoothIdf}). */
   readonly smoothIdf: boolean;
+  /** The resolved `sublinearTf` option (see {@link TfidfOptions.sublinearTf}). */
   readonly sublinearTf: boolean;
+  /** The resolved `minDf` option (see {@link TfidfOptions.minDf}). */
   readonly minDf: number;
   private readonly tokenizer: (text: string) => string[];
   /** Term → column, columns in sorted term order. */
   vocabulary = new Map<string, number>();
+  /** The inverse document frequency of each vocabulary term, set by `fit`. */
   idf: Float64Array = new Float64Array(0);
 
   constructor(options: TfidfOptions = {}) {
@@ -69,6 +77,7 @@ export class TfidfVectorizer {
     this.tokenizer = options.tokenizer ?? ((text) => text.match(DEFAULT_TOKEN) ?? []);
   }
 
+  /** The tokens of `text` (lower-cased when `lowercase`), as `fit` and `transform` see them. */
   tokens(text: string): string[] {
     return this.tokenizer(this.lowercase ? text.toLowerCase() : text);
   }
@@ -123,6 +132,7 @@ export function toTextMap(text: ItemText | undefined, field: string): Map<Id, st
   return new Map(Object.entries(text as Record<string, string>));
 }
 
+/** ContentBased's options by their canonical names (what `getConfig()` returns, without the text and tokenizer). */
 export interface ContentBasedConfig extends Omit<TfidfOptions, 'tokenizer'> {
   /** Item id → text (e.g. title and genres). Items without text get an empty vector. */
   itemText?: ItemText;
@@ -164,6 +174,7 @@ export class ContentBased extends Recommender {
   static override className = 'ContentBased';
   /** The accepted aliases of ContentBased's options: alias → canonical name. */
   static readonly aliases = CONTENT_BASED_ALIASES;
+  /** The resolved `profileWeights` option. */
   readonly profileWeights: 'values' | 'binary' | 'centered';
   private readonly options: TfidfOptions;
   private readonly text: Map<Id, string> | undefined;
@@ -190,6 +201,7 @@ export class ContentBased extends Recommender {
     new TfidfVectorizer(options); // validates the options now
   }
 
+  /** Every option by its canonical name (what the constructor and `Recommender.load` take back). */
   getConfig(): ConfigDict {
     const { tokenizer: _tokenizer, ...options } = this.options;
     return { ...(options as ConfigDict), profileWeights: this.profileWeights };

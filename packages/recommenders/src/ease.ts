@@ -19,6 +19,7 @@ import { invertSpdInPlace, invertSpdTensor } from './internal/dense.js';
 import { checkImplicitValues, checkNonNegative, checkPositive, popularityOf } from './internal/factor-model.js';
 import { resolveOptions, type OptionSchema, type WithAliases } from './internal/options.js';
 
+/** EASE's hyperparameters (what `getConfig()` returns). */
 export interface EASEConfig {
   /** λ on the diagonal of the Gram matrix. Default 250. */
   regularization?: number;
@@ -64,10 +65,15 @@ export class EASE extends Recommender {
   static override className = 'EASE';
   /** The accepted aliases of EASE's options: alias → canonical name. */
   static readonly aliases = EASE_ALIASES;
+  /** The resolved `regularization` option (see {@link EASEConfig.regularization}). */
   readonly regularization: number;
+  /** The resolved `weights` option (see {@link EASEConfig.weights}). */
   readonly weights: 'binary' | 'values';
+  /** The resolved `minItemCount` option (see {@link EASEConfig.minItemCount}). */
   readonly minItemCount: number;
+  /** The resolved `maxItems` option (see {@link EASEConfig.maxItems}). */
   readonly maxItems: number | undefined;
+  /** The resolved `solver` option (see {@link EASEConfig.solver}). */
   readonly solver: 'auto' | 'arrays' | 'tensors';
   /** Modelled item indices, in B's row/column order. */
   private modelled: Int32Array = new Int32Array(0);
@@ -99,6 +105,7 @@ export class EASE extends Recommender {
     }
   }
 
+  /** Every option by its canonical name (what the constructor and `Recommender.load` take back). */
   getConfig(): ConfigDict {
     return {
       regularization: this.regularization,

@@ -25,6 +25,7 @@ import type { Metric, RankingCase, RatedPrediction } from './metrics/types.js';
 import type { Recommender } from './recommender.js';
 import { kFold, type Split } from './splits.js';
 
+/** Options of {@link crossValidate}. */
 export interface CrossValidateOptions {
   /** Number of folds (Surprise's KFold), default 5; ignored when `splits` is given. */
   folds?: number;
@@ -45,21 +46,31 @@ export interface CrossValidateOptions {
   clock?: () => number;
 }
 
+/** One fold of {@link crossValidate}: its metrics and times. */
 export interface FoldResult {
+  /** The fold's number, from 0. */
   fold: number;
+  /** Metric name → value on the fold's test part. */
   metrics: Record<string, number>;
   /** Seconds. */
   fitTime: number;
+  /** Seconds to score the fold's test part. */
   testTime: number;
   /** Per test user, each metric on that user's test interactions (when `perUser`). */
   perUser?: Map<Id, Record<string, number>>;
 }
 
+/** What {@link crossValidate} returns: per-fold results, mean and standard deviation per metric, mean times. */
 export interface CrossValidateResult {
+  /** Each fold's metrics and times. */
   folds: FoldResult[];
+  /** Metric name → mean over the folds. */
   mean: Record<string, number>;
+  /** Metric name → population standard deviation over the folds. */
   std: Record<string, number>;
+  /** Mean fit time per fold, in seconds. */
   meanFitTime: number;
+  /** Mean test time per fold, in seconds. */
   meanTestTime: number;
 }
 
@@ -251,12 +262,19 @@ export function expandGrid(grid: ParamGrid): ConfigDict[] {
   return combos;
 }
 
+/** Options of {@link gridSearch}: those of {@link crossValidate} except `perUser`. */
 export interface GridSearchOptions extends Omit<CrossValidateOptions, 'perUser' | 'onProgress'> {
   /** Receives `begin`, one `epoch` per parameter combination (its mean metrics), and `end`. */
   onProgress?: TrainingListener;
 }
 
+/**
+ * What {@link gridSearch} returns: every combination's cross-validated scores and the best per metric.
+ *
+ * @typeParam C - The model's config type: each `params` is one combination of the grid.
+ */
 export interface GridSearchResult<C> {
+  /** Every combination in grid order: its parameters, mean and standard deviation per metric, and mean times. */
   results: {
     params: C;
     mean: Record<string, number>;

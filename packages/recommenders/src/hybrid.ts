@@ -34,6 +34,7 @@ import {
 } from './internal/factor-model.js';
 import { resolveOptions, type OptionSchema, type WithAliases } from './internal/options.js';
 
+/** Per-user normalisation of each model's scores before Blend sums them. */
 export type ScoreNormalization = 'zscore' | 'minmax' | 'rank' | 'none';
 
 /** Blend's options (what `getConfig()` returns, with the models as `{ className, config }`). */
@@ -70,9 +71,13 @@ const BLEND_SCHEMA: OptionSchema = { names: ['models', 'weights', 'normalize', '
  */
 export class Blend extends Recommender {
   static override className = 'Blend';
+  /** The component recommenders, in `weights` order. */
   models: Recommender[];
+  /** The resolved `weights` option (see {@link BlendConfig.weights}). */
   readonly weights: number[];
+  /** The resolved `normalize` option (see {@link BlendConfig.normalize}). */
   readonly normalize: ScoreNormalization;
+  /** The resolved `fitComponents` option (see {@link BlendConfig.fitComponents}). */
   readonly fitComponents: boolean;
 
   constructor(given: BlendConfig) {
@@ -104,6 +109,7 @@ export class Blend extends Recommender {
     this.fitComponents = config.fitComponents ?? true;
   }
 
+  /** Every option by its canonical name (what the constructor and `Recommender.load` take back). */
   getConfig(): ConfigDict {
     return {
       models: this.models.map((m) => describeRecommender(m) as unknown as ConfigValue),
@@ -298,10 +304,15 @@ export class FeatureFactorization extends FactorRecommender {
   static override className = 'FeatureFactorization';
   /** The accepted aliases of FeatureFactorization's options: alias → canonical name. */
   static readonly aliases = FEATURE_FACTORIZATION_ALIASES;
+  /** The resolved `identity` option (see {@link FeatureFactorizationConfig.identity}). */
   readonly identity: boolean;
+  /** The resolved `epochs` option (see {@link FeatureFactorizationConfig.epochs}). */
   readonly epochs: number;
+  /** The resolved `learningRate` option (see {@link FeatureFactorizationConfig.learningRate}). */
   readonly learningRate: number;
+  /** The resolved `regularization` option (see {@link FeatureFactorizationConfig.regularization}). */
   readonly regularization: number;
+  /** The resolved `seed` option (see {@link FeatureFactorizationConfig.seed}). */
   readonly seed: number;
   private readonly features: Map<Id, readonly string[] | Readonly<Record<string, number>>> | undefined;
 
@@ -320,6 +331,7 @@ export class FeatureFactorization extends FactorRecommender {
     this.features = config.itemFeatures === undefined ? undefined : new Map(config.itemFeatures);
   }
 
+  /** Every option by its canonical name (what the constructor and `Recommender.load` take back). */
   getConfig(): ConfigDict {
     return {
       ...this.baseConfig(),

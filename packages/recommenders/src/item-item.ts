@@ -23,8 +23,13 @@ import { checkImplicitValues, checkNonNegative, checkPositive, popularityOf } fr
 import { topK } from './topk.js';
 import { resolveOptions, type OptionSchema, type WithAliases } from './internal/options.js';
 
+/** How ItemItem weights the interactions before the cosine: none, TF-IDF or BM25 (as the `implicit` library). */
 export type ItemSimilarity = 'cosine' | 'tfidf' | 'bm25';
 
+/**
+ * ItemItem's hyperparameters by their canonical names (what `getConfig()` returns); the `implicit`
+ * library's `K`, `K1` and `B` are aliases.
+ */
 export interface ItemItemConfig {
   /** Default `'cosine'`. */
   similarity?: ItemSimilarity;
@@ -60,9 +65,13 @@ export class ItemItem extends Recommender {
   static override className = 'ItemItem';
   /** The accepted aliases of ItemItem's options: alias → canonical name. */
   static readonly aliases = ITEM_ITEM_ALIASES;
+  /** The resolved `similarity` option (see {@link ItemItemConfig.similarity}). */
   readonly similarity: ItemSimilarity;
+  /** The resolved `neighbours` option (see {@link ItemItemConfig.neighbours}). */
   readonly neighbours: number;
+  /** The resolved `k1` option (see {@link ItemItemConfig.k1}). */
   readonly k1: number;
+  /** The resolved `b` option (see {@link ItemItemConfig.b}). */
   readonly b: number;
   /** Neighbour lists: CSR over items, columns sorted. */
   private indptr: Int32Array = new Int32Array(1);
@@ -85,6 +94,7 @@ export class ItemItem extends Recommender {
     this.b = checkNonNegative('b', config.b ?? 0.8);
   }
 
+  /** Every option by its canonical name (what the constructor and `Recommender.load` take back). */
   getConfig(): ConfigDict {
     return { similarity: this.similarity, neighbours: this.neighbours, k1: this.k1, b: this.b };
   }

@@ -35,9 +35,13 @@ abstract class NeuralRecommender extends Recommender {
   private popularity: Float32Array | undefined;
 
   constructor(
+    /** Passes over the interactions (the `epochs` option). */
     readonly epochs: number,
+    /** Interactions per step (the `batchSize` option). */
     readonly batchSize: number,
+    /** Adam step size (the `learningRate` option). */
     readonly learningRate: number,
+    /** Seed of the initial weights, the sampling and the shuffling (the `seed` option). */
     readonly seed: number,
   ) {
     super();
@@ -203,8 +207,11 @@ export class NeuMF extends NeuralRecommender {
   static override className = 'NeuMF';
   /** The accepted aliases of NeuMF's options: alias → canonical name. */
   static readonly aliases = NEUMF_ALIASES;
+  /** The resolved `factors` option (GMF embedding size). */
   readonly factors: number;
+  /** The resolved `layers` option. */
   readonly layers: readonly number[];
+  /** The resolved `negatives` option. */
   readonly negatives: number;
 
   constructor(given: WithAliases<NeuMFConfig, typeof NeuMF.aliases> = {}) {
@@ -215,6 +222,7 @@ export class NeuMF extends NeuralRecommender {
     this.negatives = checkPositive('negatives', config.negatives ?? 4, true);
   }
 
+  /** Every option by its canonical name (what the constructor and `Recommender.load` take back). */
   getConfig(): ConfigDict {
     return {
       factors: this.factors,
@@ -415,9 +423,13 @@ export class TwoTower extends NeuralRecommender {
   static readonly aliases = TWO_TOWER_ALIASES;
   /** Output dimension of both towers. */
   readonly factors: number;
+  /** The resolved `hidden` option. */
   readonly hidden: readonly number[];
+  /** The resolved `normalize` option. */
   readonly normalize: boolean;
+  /** The resolved `temperature` option (τ). */
   readonly temperature: number;
+  /** The resolved `samplingCorrection` option. */
   readonly samplingCorrection: boolean;
 
   constructor(given: WithAliases<TwoTowerConfig, typeof TwoTower.aliases> = {}) {

@@ -7,6 +7,7 @@ import type { Interactions } from './interactions.js';
 import { Recommender, type RecommenderState } from './recommender.js';
 import { resolveOptions, type OptionSchema, type WithAliases } from './internal/options.js';
 
+/** Popularity's options (what `getConfig()` returns). */
 export interface PopularityConfig {
   /** `'count'` (default): number of interactions; `'sum'`: summed values (e.g. play counts). */
   by?: 'count' | 'sum';
@@ -33,6 +34,7 @@ export class Popularity extends Recommender {
   static override className = 'Popularity';
   /** The accepted aliases of Popularity's options: alias → canonical name. */
   static readonly aliases = POPULARITY_ALIASES;
+  /** The resolved `by` option (see {@link PopularityConfig.by}). */
   readonly by: 'count' | 'sum';
   private scores: Float32Array = new Float32Array(0);
 
@@ -42,6 +44,7 @@ export class Popularity extends Recommender {
     this.by = config.by ?? 'count';
   }
 
+  /** Every option by its canonical name (what the constructor and `Recommender.load` take back). */
   getConfig(): ConfigDict {
     return { by: this.by };
   }

@@ -43,10 +43,13 @@ import { topK } from './topk.js';
 
 /** One predicted score. `wasImpossible` marks a fallback (unknown user or item, or too little data). */
 export interface Prediction {
+  /** The user id asked for. */
   user: Id;
+  /** The item id asked for. */
   item: Id;
   /** The estimated rating (explicit) or score (implicit), clipped to the rating scale when known. */
   estimate: number;
+  /** True when the model could not score the pair and `estimate` is the fallback. */
   wasImpossible: boolean;
   /** Why the model could not predict, when `wasImpossible`. */
   reason?: string;
@@ -54,10 +57,13 @@ export interface Prediction {
 
 /** One recommended item. */
 export interface Recommendation {
+  /** The item id. */
   item: Id;
+  /** The model's score (higher is better; not a rating unless the model predicts ratings). */
   score: number;
 }
 
+/** What `recommend` and `recommendBatch` may return: exclusions and a filter. */
 export interface RecommendOptions {
   /**
    * Items not to recommend: `'seen'` (default: the user's training interactions), `'none'`, or
@@ -68,6 +74,7 @@ export interface RecommendOptions {
   filter?: (item: Id) => boolean;
 }
 
+/** Options of {@link Recommender.fit}. */
 export interface RecommenderFitOptions {
   /** Receives `begin`/`epoch`/`end` progress events while the model trains. */
   onProgress?: TrainingListener;
@@ -75,7 +82,9 @@ export interface RecommenderFitOptions {
 
 /** A model's learnt state: JSON values plus named typed arrays (stored as binary weights). */
 export interface RecommenderState {
+  /** JSON-compatible values (scalars, small lists). */
   json: { [key: string]: ConfigValue | undefined };
+  /** Named typed arrays, saved as binary weights. */
   arrays: Record<string, Float32Array | Int32Array>;
 }
 
@@ -94,6 +103,7 @@ export abstract class Recommender {
   /** Progress events while fitting; subclasses emit through {@link Recommender.emit}. */
   protected readonly progress = new ProgressEmitter();
 
+  /** The options, by their canonical names, that rebuild an unfitted copy (what `save` writes). */
   abstract getConfig(): ConfigDict;
 
   /** Learns from `data`. Subclasses implement {@link Recommender.fitModel}. */

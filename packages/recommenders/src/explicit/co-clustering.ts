@@ -67,9 +67,13 @@ export class CoClustering extends Recommender {
   static override className = 'CoClustering';
   /** The accepted aliases of CoClustering's options: alias → canonical name. */
   static readonly aliases = CO_CLUSTERING_ALIASES;
+  /** The resolved `userClusters` option (see {@link CoClusteringConfig.userClusters}). */
   readonly userClusters: number;
+  /** The resolved `itemClusters` option (see {@link CoClusteringConfig.itemClusters}). */
   readonly itemClusters: number;
+  /** The resolved `epochs` option (see {@link CoClusteringConfig.epochs}). */
   readonly epochs: number;
+  /** The resolved `seed` option (see {@link CoClusteringConfig.seed}). */
   readonly seed: number;
   private cltrU: Int32Array = new Int32Array(0);
   private cltrI: Int32Array = new Int32Array(0);

@@ -98,9 +98,13 @@ abstract class KNNBase extends Recommender implements FoldIn {
   protected abstract readonly mode: Mode;
   /** The accepted aliases of the k-NN options: alias → canonical name. */
   static readonly aliases = KNN_ALIASES;
+  /** The resolved `neighbours` option: the most neighbours per prediction. */
   readonly neighbours: number;
+  /** The resolved `minNeighbours` option. */
   readonly minNeighbours: number;
+  /** The resolved `similarity` options. */
   readonly similarity: Required<SimOptions>;
+  /** The resolved `baseline` options. */
   readonly baseline: ResolvedBaselineOptions;
   /** `[nX, nX]` similarities, row-major. */
   private simMatrix: Float32Array = new Float32Array(0);

@@ -112,15 +112,25 @@ export class NMF extends Recommender {
   readonly nFactors: number;
   /** @deprecated The same as {@link NMF.epochs} (its name before 0.1). */
   readonly nEpochs: number;
+  /** The resolved `biased` option. */
   readonly biased: boolean;
+  /** The resolved `regularizationUserFactors` option. */
   readonly regPu: number;
+  /** The resolved `regularizationItemFactors` option. */
   readonly regQi: number;
+  /** The resolved `regularizationUserBias` option. */
   readonly regBu: number;
+  /** The resolved `regularizationItemBias` option. */
   readonly regBi: number;
+  /** The resolved `learningRateUserBias` option. */
   readonly lrBu: number;
+  /** The resolved `learningRateItemBias` option. */
   readonly lrBi: number;
+  /** The resolved `initLow` option. */
   readonly initLow: number;
+  /** The resolved `initHigh` option. */
   readonly initHigh: number;
+  /** The resolved `seed` option. */
   readonly seed: number;
   private bu: Float32Array = new Float32Array(0);
   private bi: Float32Array = new Float32Array(0);

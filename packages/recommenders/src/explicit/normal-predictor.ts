@@ -9,6 +9,7 @@ import { Recommender, type RecommenderState } from '../recommender.js';
 import { checkInt } from './common.js';
 import { resolveOptions, type OptionSchema, type WithAliases } from '../internal/options.js';
 
+/** NormalPredictor's options (what `getConfig()` returns); Surprise's `random_state` is an alias of `seed`. */
 export interface NormalPredictorConfig {
   /** Seed of the draws. Default 0. */
   seed?: number;
@@ -35,10 +36,12 @@ export class NormalPredictor extends Recommender {
   static override className = 'NormalPredictor';
   /** The accepted aliases of NormalPredictor's options: alias → canonical name. */
   static readonly aliases = NORMAL_PREDICTOR_ALIASES;
+  /** The resolved `seed` option. */
   readonly seed: number;
   private rng: Rng;
   /** The training mean and (population) standard deviation. */
   mu = 0;
+  /** The training ratings' (population) standard deviation, set by `fit`. */
   sigma = 0;
 
   constructor(given: WithAliases<NormalPredictorConfig, typeof NormalPredictor.aliases> = {}) {
@@ -48,6 +51,7 @@ export class NormalPredictor extends Recommender {
     this.rng = createRng(this.seed);
   }
 
+  /** Every option by its canonical name (what the constructor and `Recommender.load` take back). */
   getConfig(): ConfigDict {
     return { seed: this.seed };
   }

@@ -43,6 +43,7 @@ export class SlopeOne extends Recommender {
     resolveOptions('SlopeOne', given, { names: [] });
   }
 
+  /** Every option by its canonical name (what the constructor and `Recommender.load` take back). */
   getConfig(): ConfigDict {
     return {};
   }

@@ -177,10 +177,15 @@ abstract class FactorModel extends Recommender {
   readonly nFactors: number;
   /** @deprecated The same as {@link FactorModel.epochs} (its name before 0.1). */
   readonly nEpochs: number;
+  /** The resolved `initMean` option. */
   readonly initMean: number;
+  /** The resolved `initStd` option. */
   readonly initStd: number;
+  /** The resolved `seed` option. */
   readonly seed: number;
+  /** The resolved `shuffle` option. */
   readonly shuffle: boolean;
+  /** The resolved per-parameter learning rates and regularisations. */
   readonly rates: Rates;
   protected bu: Float32Array = new Float32Array(0);
   protected bi: Float32Array = new Float32Array(0);
@@ -267,6 +272,7 @@ export class SVD extends FactorModel implements FoldIn {
   static override className = 'SVD';
   /** The accepted aliases of SVD's options: alias → canonical name. */
   static readonly aliases = SVD_ALIASES;
+  /** Whether the prediction includes `mu + bu + bi` (the `biased` option). */
   readonly biased: boolean;
 
   constructor(config: WithAliases<SVDConfig, typeof SVD.aliases> = {}) {
@@ -680,7 +686,9 @@ export class SVDpp extends FactorModel implements FoldIn {
   static override className = 'SVDpp';
   /** The accepted aliases of SVD++'s options: alias → canonical name. */
   static readonly aliases = SVDPP_ALIASES;
+  /** The resolved `learningRateImplicit` option (step size of the `y_j`). */
   readonly lrYj: number;
+  /** The resolved `regularizationImplicit` option (regularisation of the `y_j`). */
   readonly regYj: number;
   private yj: Float32Array = new Float32Array(0);
   /** Per user: `|I_u|^-½ Σ y_j`. */
