@@ -154,6 +154,19 @@ describe('one option vocabulary', () => {
     }
   });
 
+  it('keeps the instance properties of earlier releases readable', () => {
+    expect(new SVD({ factors: 3, epochs: 2 })).toMatchObject({ nFactors: 3, nEpochs: 2, factors: 3, epochs: 2 });
+    expect(new NMF({ factors: 4 })).toMatchObject({ nFactors: 4, factors: 4 });
+    expect(new KNNBasic({ neighbours: 7, minNeighbours: 2 })).toMatchObject({ k: 7, minK: 2, neighbours: 7 });
+    expect(new KNNBasic({ similarity: { name: 'cosine' } }).sim.name).toBe('cosine');
+    expect(new CoClustering({ userClusters: 2, itemClusters: 5, epochs: 3 })).toMatchObject({
+      nCltrU: 2,
+      nCltrI: 5,
+      nEpochs: 3,
+    });
+    expect(new TwoTower({ factors: 4 }).dim).toBe(4);
+  });
+
   it('refuses an alias that disagrees with its canonical name', () => {
     expect(() => new SVD({ nFactors: 5, factors: 6 })).toThrow(/options "nFactors" and "factors" both set "factors"/);
   });

@@ -93,6 +93,21 @@ export class CoClustering extends Recommender {
     this.seed = checkInt('CoClustering', label('seed'), config.seed ?? 0, 0);
   }
 
+  /** @deprecated The same as {@link CoClustering.userClusters} (its name before 0.1). */
+  get nCltrU(): number {
+    return this.userClusters;
+  }
+
+  /** @deprecated The same as {@link CoClustering.itemClusters} (its name before 0.1). */
+  get nCltrI(): number {
+    return this.itemClusters;
+  }
+
+  /** @deprecated The same as {@link CoClustering.epochs} (its name before 0.1). */
+  get nEpochs(): number {
+    return this.epochs;
+  }
+
   /** Every option by its canonical name. */
   getConfig(): ConfigDict {
     return { userClusters: this.userClusters, itemClusters: this.itemClusters, epochs: this.epochs, seed: this.seed };

@@ -151,6 +151,21 @@ abstract class KNNBase extends Recommender implements FoldIn {
     this.baseline = resolveBaselineOptions(owner, config.baseline, given, KNN_SCHEMA);
   }
 
+  /** @deprecated The same as {@link KNNBasic.neighbours} (its name before 0.1). */
+  get k(): number {
+    return this.neighbours;
+  }
+
+  /** @deprecated The same as {@link KNNBasic.minNeighbours} (its name before 0.1). */
+  get minK(): number {
+    return this.minNeighbours;
+  }
+
+  /** @deprecated The same as {@link KNNBasic.similarity} (its name before 0.1). */
+  get sim(): Required<SimOptions> {
+    return this.similarity;
+  }
+
   /** Every option by its canonical name. */
   getConfig(): ConfigDict {
     return {
