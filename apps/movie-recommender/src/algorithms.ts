@@ -3,7 +3,7 @@
  * `registerBuiltinRecommenders()`) and every class registered with `registerRecommender` by any
  * other package the app imports show up in the CLI, the API and the page without changes here.
  */
-import { getPlugin, listPlugins, type ConfigDict } from '@plasticity/core';
+import { deserializePlugin, listPlugins, type ConfigDict } from '@plasticity/core';
 import {
   BaselineOnly,
   CoClustering,
@@ -51,11 +51,10 @@ export const DEFAULT_COMPARISON = ['Popularity', 'BaselineOnly', 'SVD', 'KNNBase
  */
 export function createAlgorithm(name: string, config: ConfigDict = {}): Recommender {
   registerBuiltinRecommenders();
-  const cls = getPlugin<Recommender>('recommender', name);
-  const merged = { ...(APP_DEFAULTS[name] ?? {}), ...config };
-  if (cls.fromConfig !== undefined) return cls.fromConfig(merged);
-  const Ctor = cls as unknown as new (config: ConfigDict) => Recommender;
-  return new Ctor(merged);
+  return deserializePlugin<Recommender>('recommender', {
+    className: name,
+    config: { ...(APP_DEFAULTS[name] ?? {}), ...config },
+  });
 }
 
 /** Whether a fitted model can fold in a new user (the explicit models that support it). */
