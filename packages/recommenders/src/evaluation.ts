@@ -235,7 +235,7 @@ export async function crossValidate(
   }
 }
 
-/** Values to try per parameter; a nested object is itself a grid (e.g. `sim: { name: ['msd', 'cosine'] }`). */
+/** Values to try per parameter; a nested object is itself a grid (e.g. `similarity: { name: ['msd', 'cosine'] }`). */
 export type ParamGrid = { [key: string]: readonly ConfigValue[] | ParamGrid };
 
 /** Every combination of a grid, in order (the last key varies fastest). */

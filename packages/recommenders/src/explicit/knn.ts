@@ -340,7 +340,7 @@ abstract class KNNBase extends Recommender implements FoldIn {
     if (this.similarity.userBased) {
       const name = (this.constructor as typeof Recommender).className;
       throw new ValueError(
-        `${name} is user-based, so it has no item similarities; fit it with sim: { userBased: false } for similarItems.`,
+        `${name} is user-based, so it has no item similarities; fit it with similarity: { userBased: false } for similarItems.`,
         { field: 'sim.userBased', value: true },
       );
     }

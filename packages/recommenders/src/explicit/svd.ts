@@ -229,12 +229,12 @@ abstract class FactorModel extends Recommender {
     return { ...this.config } as ConfigDict;
   }
 
-  /** The item factors `[numItems, nFactors]` (read-only view). */
+  /** The item factors `[numItems, factors]` (read-only view). */
   get itemFactors(): Float32Array {
     return this.qi;
   }
 
-  /** The user factors `[numUsers, nFactors]` (read-only view). */
+  /** The user factors `[numUsers, factors]` (read-only view). */
   get userFactors(): Float32Array {
     return this.pu;
   }
