@@ -1,9 +1,9 @@
 /**
- * The algorithm list is the recommender registry: every class registered with
- * `registerRecommender` (by `@plasticity/recommenders` or by any other package the app imports)
- * shows up in the CLI, the API and the page without changes here.
+ * The algorithm list is the recommender registry: the built-ins (registered here, with
+ * `registerBuiltinRecommenders()`) and every class registered with `registerRecommender` by any
+ * other package the app imports show up in the CLI, the API and the page without changes here.
  */
-import { getPlugin, listPlugins, type ConfigDict } from '@plasticity/core';
+import { deserializePlugin, listPlugins, type ConfigDict } from '@plasticity/core';
 import {
   BaselineOnly,
   CoClustering,
@@ -16,12 +16,14 @@ import {
   SVD,
   SVDpp,
   SlopeOne,
+  registerBuiltinRecommenders,
   type FoldIn,
   type Recommender,
 } from '@plasticity/recommenders';
 
-/** Registered recommender class names, sorted. */
+/** Registered recommender class names, sorted (the built-ins are registered first). */
 export function listAlgorithms(): string[] {
+  registerBuiltinRecommenders();
   return listPlugins('recommender');
 }
 
@@ -31,7 +33,7 @@ export function listAlgorithms(): string[] {
  */
 export const APP_DEFAULTS: Readonly<Record<string, ConfigDict>> = {
   SVD: { seed: 1 },
-  SVDpp: { seed: 1, nEpochs: 10 },
+  SVDpp: { seed: 1, epochs: 10 },
   NMF: { seed: 1 },
   CoClustering: { seed: 1 },
   NormalPredictor: { seed: 1 },
@@ -41,16 +43,18 @@ export const APP_DEFAULTS: Readonly<Record<string, ConfigDict>> = {
 export const DEFAULT_COMPARISON = ['Popularity', 'BaselineOnly', 'SVD', 'KNNBaseline', 'SlopeOne', 'NMF'];
 
 /**
- * Creates an unfitted recommender of a registered class.
+ * Creates an unfitted recommender of a registered class, with the app defaults under `config`.
+ * Write `config` with the canonical option names (`epochs`, not `nEpochs`): an alias of a name the
+ * app defaults would be a second value for the same option, which the recommender refuses.
  *
  * @throws UnknownPluginError naming the algorithm and the registered ones.
  */
 export function createAlgorithm(name: string, config: ConfigDict = {}): Recommender {
-  const cls = getPlugin<Recommender>('recommender', name);
-  const merged = { ...(APP_DEFAULTS[name] ?? {}), ...config };
-  if (cls.fromConfig !== undefined) return cls.fromConfig(merged);
-  const Ctor = cls as unknown as new (config: ConfigDict) => Recommender;
-  return new Ctor(merged);
+  registerBuiltinRecommenders();
+  return deserializePlugin<Recommender>('recommender', {
+    className: name,
+    config: { ...(APP_DEFAULTS[name] ?? {}), ...config },
+  });
 }
 
 /** Whether a fitted model can fold in a new user (the explicit models that support it). */

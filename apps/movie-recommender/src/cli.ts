@@ -11,7 +11,7 @@ import { Command, CommanderError } from 'commander';
 import { PlasticityError } from '@plasticity/core';
 import { fileIO, renderProgress } from '@plasticity/core/node';
 import { DownloadError } from '@plasticity/datasets';
-import { Recommender } from '@plasticity/recommenders';
+import { loadRecommender, type Recommender } from '@plasticity/recommenders';
 import { DEFAULT_COMPARISON, createAlgorithm, listAlgorithms } from './algorithms.js';
 import { findMovie, generateDataset, loadDataset, type MovieDataset } from './data.js';
 import { downloadMovieLens, ML_LATEST_SMALL_URL } from './download.js';
@@ -85,7 +85,7 @@ async function modelFor(
 ): Promise<{ service: MovieService; algo: string }> {
   check(new MovieService(dataset));
   if (opts.model !== undefined) {
-    const model = await Recommender.load(fileIO(opts.model));
+    const model = await loadRecommender(fileIO(opts.model));
     const algo = (model.constructor as typeof Recommender).className;
     return { service: new MovieService(dataset, { defaultAlgorithm: algo, models: { [algo]: model } }), algo };
   }

@@ -45,8 +45,9 @@ describe('algorithm registry', () => {
     expect(() => createAlgorithm('SVDD')).toThrow(/"SVDD"/);
   });
 
-  it('applies the app defaults and the given config', () => {
-    expect(createAlgorithm('SVD', { nFactors: 7 }).getConfig()).toMatchObject({ nFactors: 7, seed: 1 });
+  it('applies the app defaults and the given config (reported by canonical names)', () => {
+    expect(createAlgorithm('SVD', { nFactors: 7 }).getConfig()).toMatchObject({ factors: 7, seed: 1 });
+    expect(createAlgorithm('SVDpp').getConfig()).toMatchObject({ epochs: 10, seed: 1 });
   });
 });
 

@@ -44,10 +44,12 @@ export {
   unregisterPlugin,
   type ConfigDict,
   type ConfigValue,
+  type KindRegistrar,
   type PluginClass,
   type PluginKind,
   type RegisterOptions,
   type Serializable,
+  type SerializableClass,
   type SerializedPlugin,
 } from './registry.js';
 export { Rng, createRng, deterministicLog, type RngOptions, type RngState } from './rng.js';

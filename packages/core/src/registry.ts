@@ -53,16 +53,37 @@ export interface Serializable {
   getConfig(): ConfigDict;
 }
 
-/**
- * A class that can be registered. `fromConfig` is used when present; otherwise the class is
- * constructed with the config as its only argument.
- */
-export interface PluginClass<T extends Serializable = Serializable> {
+/** What every registrable class carries: its serialized name and its JavaScript name. */
+interface ClassIdentity {
+  /** The stable name written into artifacts (`'Dense'`, `'MyApp>Swish'`). Public API once saved. */
   readonly className: string;
+  /** The JavaScript class name, used in error messages. */
   readonly name: string;
-  fromConfig?(config: ConfigDict): T;
-  new (...args: never[]): T;
 }
+
+/**
+ * A class the registry can hold, built-in or a user's: a static `className` and either a static
+ * `fromConfig(config)` or a constructor taking the config as its first argument (`fromConfig` wins
+ * when both exist). `T` is the instance type; it is inferred from the class, so a union of
+ * built-in classes (`for (const cls of LAYER_CLASSES) registerLayer(cls)`) registers without a
+ * cast, and a class with a private constructor registers through its `fromConfig`.
+ *
+ * @example
+ * ```ts
+ * class Swish {
+ *   static readonly className = 'MyApp>Swish';
+ *   constructor(readonly config: { beta: number }) {}
+ *   getConfig() { return { ...this.config }; }
+ * }
+ * const cls: SerializableClass<Swish> = Swish;
+ * ```
+ */
+export type SerializableClass<T extends Serializable = Serializable> =
+  | (ClassIdentity & { fromConfig(config: ConfigDict): T })
+  | (ClassIdentity & { fromConfig?(config: ConfigDict): T; new (...args: never[]): T });
+
+/** The older name of {@link SerializableClass}; the same type. */
+export type PluginClass<T extends Serializable = Serializable> = SerializableClass<T>;
 
 export interface RegisterOptions {
   /**
@@ -72,7 +93,7 @@ export interface RegisterOptions {
   override?: boolean;
 }
 
-type RegistryStore = Map<PluginKind, Map<string, PluginClass>>;
+type RegistryStore = Map<PluginKind, Map<string, SerializableClass>>;
 
 const STORE_KEY = Symbol.for('@plasticity/core/registry');
 
@@ -86,7 +107,7 @@ function store(): RegistryStore {
   return existing;
 }
 
-function kindMap(kind: PluginKind): Map<string, PluginClass> {
+function kindMap(kind: PluginKind): Map<string, SerializableClass> {
   if (!(PLUGIN_KINDS as readonly string[]).includes(kind)) {
     throw new ValueError(`Unknown plugin kind ${describeValue(kind)}; use one of ${PLUGIN_KINDS.join(', ')}.`, {
       field: 'kind',
@@ -121,11 +142,11 @@ const registerCall: Record<PluginKind, string> = {
  * @throws DuplicatePluginError if another class already holds the name (pass `{ override: true }`).
  * @throws ValueError if the class has no non-empty static `className`.
  */
-export function registerPlugin<T extends Serializable>(
+export function registerPlugin<C extends SerializableClass>(
   kind: PluginKind,
-  cls: PluginClass<T>,
+  cls: C,
   options: RegisterOptions = {},
-): PluginClass<T> {
+): C {
   const map = kindMap(kind);
   const name: unknown = (cls as { className?: unknown }).className;
   if (typeof name !== 'string' || name.length === 0) {
@@ -145,7 +166,7 @@ export function registerPlugin<T extends Serializable>(
         `{ override: true }) to replace it.`,
     );
   }
-  map.set(name, cls as unknown as PluginClass);
+  map.set(name, cls);
   return cls;
 }
 
@@ -165,7 +186,10 @@ export function hasPlugin(kind: PluginKind, className: string): boolean {
  * @throws UnknownPluginError naming the kind, the name, the names that are registered and the
  *   call that fixes it.
  */
-export function getPlugin<T extends Serializable = Serializable>(kind: PluginKind, className: string): PluginClass<T> {
+export function getPlugin<T extends Serializable = Serializable>(
+  kind: PluginKind,
+  className: string,
+): SerializableClass<T> {
   const cls = kindMap(kind).get(className);
   if (cls === undefined) {
     const known = [...kindMap(kind).keys()].sort();
@@ -178,7 +202,7 @@ export function getPlugin<T extends Serializable = Serializable>(kind: PluginKin
         `before loading; if it comes from a package, import that package's register entry.`,
     );
   }
-  return cls as unknown as PluginClass<T>;
+  return cls as SerializableClass<T>;
 }
 
 /** The class names registered under `kind`, sorted. */
@@ -192,7 +216,7 @@ export function listPlugins(kind: PluginKind): string[] {
  * @throws UnknownPluginError if the instance's class is not the one registered under its name.
  */
 export function serializePlugin(kind: PluginKind, instance: Serializable): SerializedPlugin {
-  const cls = instance.constructor as PluginClass;
+  const cls = instance.constructor as SerializableClass;
   const registered = getPlugin(kind, cls.className);
   if (registered !== cls) {
     throw new UnknownPluginError(
@@ -234,7 +258,8 @@ export function deserializePlugin<T extends Serializable = Serializable>(
   return new Ctor(config);
 }
 
-type KindRegistrar = <T extends Serializable>(cls: PluginClass<T>, options?: RegisterOptions) => PluginClass<T>;
+/** `registerLayer`, `registerOptimizer`, …: registers a class under one kind and returns it. */
+export type KindRegistrar = <C extends SerializableClass>(cls: C, options?: RegisterOptions) => C;
 
 function registrarFor(kind: PluginKind): KindRegistrar {
   return (cls, options) => registerPlugin(kind, cls, options);

@@ -72,12 +72,12 @@ export const BUILTIN_LAYER_CLASSES = [
  * `registerBuiltinLayers()`, which does this and registers the models and artifact readers.
  */
 export function registerBuiltinPlugins(): void {
-  for (const cls of BUILTIN_LAYER_CLASSES) registerLayer(cls as never);
+  for (const cls of BUILTIN_LAYER_CLASSES) registerLayer(cls);
   registerBuiltinInitializers();
   registerBuiltinRegularizers();
   registerBuiltinLosses();
   registerBuiltinMetrics();
   registerBuiltinCallbacks();
-  registerCallback(ModelCheckpoint as never);
+  registerCallback(ModelCheckpoint);
   registerBuiltinOptimizers();
 }

@@ -342,5 +342,5 @@ export class TerminateOnNaN extends Callback {
 }
 
 export function registerBuiltinCallbacks(): void {
-  for (const cls of [History, EarlyStopping, ReduceLROnPlateau, TerminateOnNaN]) registerCallback(cls as never);
+  for (const cls of [History, EarlyStopping, ReduceLROnPlateau, TerminateOnNaN]) registerCallback(cls);
 }

@@ -280,7 +280,7 @@ export const INITIALIZER_CLASSES = [
 
 /** Registers the built-in initializers (idempotent). */
 export function registerBuiltinInitializers(): void {
-  for (const cls of INITIALIZER_CLASSES) registerInitializer(cls as never);
+  for (const cls of INITIALIZER_CLASSES) registerInitializer(cls);
 }
 
 /** `'glorot_uniform'` / `'glorotUniform'` / `'GlorotUniform'` → `'GlorotUniform'`. */

@@ -303,7 +303,7 @@ const ALIASES: Record<string, string> = {
 };
 
 export function registerBuiltinLosses(): void {
-  for (const cls of LOSS_CLASSES) registerLoss(cls as never);
+  for (const cls of LOSS_CLASSES) registerLoss(cls);
 }
 
 /** A loss function written by hand: `(yTrue, yPred) => per-sample loss`. */

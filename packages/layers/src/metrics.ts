@@ -345,7 +345,7 @@ export const METRIC_CLASSES = [
 ] as const;
 
 export function registerBuiltinMetrics(): void {
-  for (const cls of METRIC_CLASSES) registerMetric(cls as never);
+  for (const cls of METRIC_CLASSES) registerMetric(cls);
 }
 
 const ALIASES: Record<string, string> = {

@@ -151,8 +151,8 @@ export class MinMaxNorm extends Constraint {
 }
 
 export function registerBuiltinRegularizers(): void {
-  for (const cls of [L1L2, L1, L2]) registerRegularizer(cls as never);
-  for (const cls of [MaxNorm, UnitNorm, NonNeg, MinMaxNorm]) registerConstraint(cls as never);
+  for (const cls of [L1L2, L1, L2]) registerRegularizer(cls);
+  for (const cls of [MaxNorm, UnitNorm, NonNeg, MinMaxNorm]) registerConstraint(cls);
 }
 
 export type RegularizerIdentifier = string | Regularizer | SerializedPlugin;

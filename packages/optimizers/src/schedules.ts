@@ -530,5 +530,5 @@ export const SCHEDULE_CLASSES = [
 
 /** Registers every built-in schedule with the core registry (idempotent). */
 export function registerBuiltinSchedules(): void {
-  for (const cls of SCHEDULE_CLASSES) registerSchedule(cls as never);
+  for (const cls of SCHEDULE_CLASSES) registerSchedule(cls);
 }

@@ -29,7 +29,7 @@ export const OPTIMIZER_CLASSES = [SGD, Adam, AdamW, Adamax, Nadam, RMSprop, Adag
 
 /** Registers every built-in optimizer and schedule with the core registry (idempotent). */
 export function registerBuiltinOptimizers(): void {
-  for (const cls of OPTIMIZER_CLASSES) registerOptimizer(cls as never);
+  for (const cls of OPTIMIZER_CLASSES) registerOptimizer(cls);
   registerBuiltinSchedules();
 }
 

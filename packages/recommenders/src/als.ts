@@ -14,7 +14,7 @@
  * als.similarItems('song-1', 5);
  * ```
  */
-import { createRng, registerRecommender, ValueError, describeValue, type ConfigDict } from '@plasticity/core';
+import { createRng, ValueError, describeValue, type ConfigDict } from '@plasticity/core';
 import type { Csr, Interactions } from './interactions.js';
 import {
   FactorRecommender,
@@ -24,7 +24,12 @@ import {
   type ScoringEngine,
 } from './internal/factor-model.js';
 import { gram } from './internal/dense.js';
+import { resolveOptions, type OptionSchema, type WithAliases } from './internal/options.js';
 
+/**
+ * ALS's hyperparameters by their canonical names (what `getConfig()` returns); the `implicit`
+ * library's names, which are the same except `cg_steps` and `random_state`, are aliases.
+ */
 export interface ALSConfig {
   /** Latent dimensions. Default 64. */
   factors?: number;
@@ -44,16 +49,53 @@ export interface ALSConfig {
   scoring?: ScoringEngine;
 }
 
+const ALS_ALIASES = { cg_steps: 'cgSteps', random_state: 'seed' } as const;
+const ALS_SCHEMA: OptionSchema = {
+  names: ['factors', 'regularization', 'alpha', 'iterations', 'solver', 'cgSteps', 'seed', 'scoring'],
+  aliases: ALS_ALIASES,
+};
+
+/**
+ * ALS: implicit-feedback matrix factorisation by alternating least squares (Hu, Koren & Volinsky
+ * 2008; the `implicit` library's `AlternatingLeastSquares`). Score `x̂ᵤᵢ = xᵤ·yᵢ`; each observed
+ * weight `r` is a preference of 1 with confidence `1 + alpha·r`, each unobserved pair a preference
+ * of 0 with confidence 1, and both factor sets minimise the weighted squared error plus `λ‖·‖²`.
+ *
+ * Args (canonical name, then its aliases):
+ * - `factors`: latent dimension. Default 64.
+ * - `regularization`: λ, the L2 penalty on every factor. Default 0.01.
+ * - `alpha`: confidence slope. Default 1.
+ * - `iterations`: alternations (users, then items). Default 15.
+ * - `solver`: `'cg'` (default, `cgSteps` conjugate-gradient steps per solve) or `'cholesky'` (exact).
+ * - `cgSteps` (`cg_steps`): default 3.
+ * - `seed` (`random_state`): the initial factors. Default 0.
+ * - `scoring`: all-items scoring engine, see {@link ScoringEngine}. Default `'auto'`.
+ *
+ * @example
+ * ```ts
+ * const als = await new ALS({ factors: 32, iterations: 15, alpha: 2 }).fit(data);
+ * als.recommend('ann', 10);
+ * ```
+ */
 export class ALS extends FactorRecommender {
   static override className = 'ALS';
+  /** The accepted aliases of ALS's options: alias → canonical name. */
+  static readonly aliases = ALS_ALIASES;
+  /** The resolved `regularization` option (see {@link ALSConfig.regularization}). */
   readonly regularization: number;
+  /** The resolved `alpha` option (see {@link ALSConfig.alpha}). */
   readonly alpha: number;
+  /** The resolved `iterations` option (see {@link ALSConfig.iterations}). */
   readonly iterations: number;
+  /** The resolved `solver` option (see {@link ALSConfig.solver}). */
   readonly solver: 'cg' | 'cholesky';
+  /** The resolved `cgSteps` option (see {@link ALSConfig.cgSteps}). */
   readonly cgSteps: number;
+  /** The resolved `seed` option (see {@link ALSConfig.seed}). */
   readonly seed: number;
 
-  constructor(config: ALSConfig = {}) {
+  constructor(given: WithAliases<ALSConfig, typeof ALS.aliases> = {}) {
+    const config = resolveOptions<ALSConfig>('ALS', given, ALS_SCHEMA);
     super(config.factors ?? 64, config.scoring);
     this.regularization = checkNonNegative('regularization', config.regularization ?? 0.01);
     this.alpha = checkNonNegative('alpha', config.alpha ?? 1);
@@ -70,6 +112,7 @@ export class ALS extends FactorRecommender {
     this.solver = solver;
   }
 
+  /** Every option by its canonical name (what the constructor and `Recommender.load` take back). */
   getConfig(): ConfigDict {
     return {
       ...this.baseConfig(),
@@ -239,5 +282,3 @@ function choleskySolve(a: Float64Array, b: Float64Array, f: number): void {
     b[i] = s / a[i * f + i]!;
   }
 }
-
-registerRecommender(ALS);

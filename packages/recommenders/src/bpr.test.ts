@@ -6,6 +6,10 @@ import { evaluateRanking } from './metrics/ranking.js';
 import { Popularity } from './popularity.js';
 import { Recommender } from './recommender.js';
 import { syntheticGroups } from './testing/synthetic.js';
+import { registerBuiltinRecommenders } from './builtins.js';
+
+// Loading a saved model looks its class up by name: register the built-ins once.
+registerBuiltinRecommenders();
 
 describe('BPR', () => {
   it('one step is gradient ascent on ln σ(x̂ᵤᵢⱼ) − λ/2‖θ‖² (checked by finite differences)', () => {

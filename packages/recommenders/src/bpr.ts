@@ -10,7 +10,7 @@
  * bpr.recommend('ann', 10);
  * ```
  */
-import { createRng, registerRecommender, type ConfigDict } from '@plasticity/core';
+import { createRng, type ConfigDict } from '@plasticity/core';
 import type { Interactions } from './interactions.js';
 import {
   FactorRecommender,
@@ -19,7 +19,12 @@ import {
   checkPositive,
   type ScoringEngine,
 } from './internal/factor-model.js';
+import { resolveOptions, type OptionSchema, type WithAliases } from './internal/options.js';
 
+/**
+ * BPR's hyperparameters by their canonical names (what `getConfig()` returns); the `implicit`
+ * library's `learning_rate`, `iterations` (= `epochs`) and `random_state` are aliases.
+ */
 export interface BPRConfig {
   /** Latent dimensions. Default 32. */
   factors?: number;
@@ -35,14 +40,46 @@ export interface BPRConfig {
   scoring?: ScoringEngine;
 }
 
+const BPR_ALIASES = { learning_rate: 'learningRate', iterations: 'epochs', random_state: 'seed' } as const;
+const BPR_SCHEMA: OptionSchema = {
+  names: ['factors', 'learningRate', 'regularization', 'epochs', 'seed', 'scoring'],
+  aliases: BPR_ALIASES,
+};
+
+/**
+ * BPR: Bayesian Personalised Ranking (Rendle et al. 2009; the `implicit` library's
+ * `BayesianPersonalizedRanking`). Score `x̂ᵤᵢ = xᵤ·yᵢ + bᵢ`, trained by stochastic gradient ascent
+ * on `ln σ(x̂ᵤᵢ − x̂ᵤⱼ) − λ‖Θ‖²` over sampled triples (user, seen item i, unseen item j).
+ *
+ * Args (canonical name, then its aliases):
+ * - `factors`: latent dimension. Default 32.
+ * - `learningRate` (`learning_rate`): SGD step size. Default 0.05.
+ * - `regularization`: λ on the factors and biases each step touches. Default 0.01.
+ * - `epochs` (`iterations`, implicit's name): passes, each drawing one triple per interaction. Default 30.
+ * - `seed` (`random_state`): initial factors and sampling. Default 0.
+ * - `scoring`: all-items scoring engine, see {@link ScoringEngine}. Default `'auto'`.
+ *
+ * @example
+ * ```ts
+ * const bpr = await new BPR({ factors: 32, epochs: 50, seed: 1 }).fit(data);
+ * bpr.recommend('ann', 10);
+ * ```
+ */
 export class BPR extends FactorRecommender {
   static override className = 'BPR';
+  /** The accepted aliases of BPR's options: alias → canonical name. */
+  static readonly aliases = BPR_ALIASES;
+  /** The resolved `learningRate` option (see {@link BPRConfig.learningRate}). */
   readonly learningRate: number;
+  /** The resolved `regularization` option (see {@link BPRConfig.regularization}). */
   readonly regularization: number;
+  /** The resolved `epochs` option (see {@link BPRConfig.epochs}). */
   readonly epochs: number;
+  /** The resolved `seed` option (see {@link BPRConfig.seed}). */
   readonly seed: number;
 
-  constructor(config: BPRConfig = {}) {
+  constructor(given: WithAliases<BPRConfig, typeof BPR.aliases> = {}) {
+    const config = resolveOptions<BPRConfig>('BPR', given, BPR_SCHEMA);
     super(config.factors ?? 32, config.scoring);
     this.learningRate = checkPositive('learningRate', config.learningRate ?? 0.05);
     this.regularization = checkNonNegative('regularization', config.regularization ?? 0.01);
@@ -50,6 +87,7 @@ export class BPR extends FactorRecommender {
     this.seed = config.seed ?? 0;
   }
 
+  /** Every option by its canonical name (what the constructor and `Recommender.load` take back). */
   getConfig(): ConfigDict {
     return {
       ...this.baseConfig(),
@@ -145,5 +183,3 @@ function contains(sorted: Int32Array, lo: number, hi: number, value: number): bo
   }
   return false;
 }
-
-registerRecommender(BPR);

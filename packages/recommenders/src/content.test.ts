@@ -3,6 +3,10 @@ import { memoryIO } from '@plasticity/core';
 import { ContentBased, TfidfVectorizer } from './content.js';
 import { IdMap, Interactions } from './interactions.js';
 import { Recommender } from './recommender.js';
+import { registerBuiltinRecommenders } from './builtins.js';
+
+// Loading a saved model looks its class up by name: register the built-ins once.
+registerBuiltinRecommenders();
 
 describe('TfidfVectorizer', () => {
   it('matches scikit-learn defaults: 2+ char tokens, smoothed idf, raw tf, l2 rows (by hand)', () => {

@@ -14,11 +14,13 @@
  * model.similarItems(1, 5);
  * ```
  */
-import { registerRecommender, ValueError, describeValue, type ConfigDict } from '@plasticity/core';
+import { ValueError, describeValue, type ConfigDict } from '@plasticity/core';
 import type { Id, Interactions } from './interactions.js';
 import { Recommender, type RecommenderState } from './recommender.js';
 import { popularityOf } from './internal/factor-model.js';
+import { resolveOptions, type OptionSchema, type WithAliases } from './internal/options.js';
 
+/** TF-IDF settings, as scikit-learn's `TfidfVectorizer` (whose snake_case names ContentBased accepts as aliases). */
 export interface TfidfOptions {
   /** Lower-case before tokenising. Default true. */
   lowercase?: boolean;
@@ -37,7 +39,9 @@ export interface TfidfOptions {
 
 /** A sparse row: term indices (ascending) and weights. */
 export interface SparseVector {
+  /** Term indices, ascending. */
   indices: Int32Array;
+  /** The weight of each term. */
   values: Float32Array;
 }
 
@@ -45,13 +49,18 @@ const DEFAULT_TOKEN = /[\p{L}\p{N}_]{2,}/gu;
 
 /** TF-IDF with scikit-learn's `TfidfVectorizer` defaults: raw counts, smoothed idf, l2-normalised rows. */
 export class TfidfVectorizer {
+  /** The resolved `lowercase` option (see {@link TfidfOptions.lowercase}). */
   readonly lowercase: boolean;
+  /** The resolved `smoothIdf` option (see {@link TfidfOptions.smoothIdf}). */
   readonly smoothIdf: boolean;
+  /** The resolved `sublinearTf` option (see {@link TfidfOptions.sublinearTf}). */
   readonly sublinearTf: boolean;
+  /** The resolved `minDf` option (see {@link TfidfOptions.minDf}). */
   readonly minDf: number;
   private readonly tokenizer: (text: string) => string[];
   /** Term → column, columns in sorted term order. */
   vocabulary = new Map<string, number>();
+  /** The inverse document frequency of each vocabulary term, set by `fit`. */
   idf: Float64Array = new Float64Array(0);
 
   constructor(options: TfidfOptions = {}) {
@@ -68,6 +77,7 @@ export class TfidfVectorizer {
     this.tokenizer = options.tokenizer ?? ((text) => text.match(DEFAULT_TOKEN) ?? []);
   }
 
+  /** The tokens of `text` (lower-cased when `lowercase`), as `fit` and `transform` see them. */
   tokens(text: string): string[] {
     return this.tokenizer(this.lowercase ? text.toLowerCase() : text);
   }
@@ -122,6 +132,7 @@ export function toTextMap(text: ItemText | undefined, field: string): Map<Id, st
   return new Map(Object.entries(text as Record<string, string>));
 }
 
+/** ContentBased's options by their canonical names (what `getConfig()` returns, without the text and tokenizer). */
 export interface ContentBasedConfig extends Omit<TfidfOptions, 'tokenizer'> {
   /** Item id → text (e.g. title and genres). Items without text get an empty vector. */
   itemText?: ItemText;
@@ -131,8 +142,39 @@ export interface ContentBasedConfig extends Omit<TfidfOptions, 'tokenizer'> {
   tokenizer?: (text: string) => string[];
 }
 
+const CONTENT_BASED_ALIASES = {
+  item_text: 'itemText',
+  min_df: 'minDf',
+  smooth_idf: 'smoothIdf',
+  sublinear_tf: 'sublinearTf',
+} as const;
+const CONTENT_BASED_SCHEMA: OptionSchema = {
+  names: ['itemText', 'profileWeights', 'lowercase', 'smoothIdf', 'sublinearTf', 'minDf', 'tokenizer'],
+  aliases: CONTENT_BASED_ALIASES,
+};
+
+/**
+ * ContentBased: TF-IDF item vectors from each item's text (title, genres, …); a user's profile is
+ * the weighted sum of the vectors of the items they used, and an item's score is the cosine of its
+ * vector with the profile. Items nobody has used yet are scored too.
+ *
+ * Args (canonical name, then its aliases, scikit-learn's for the TF-IDF options):
+ * - `itemText` (`item_text`): item id → text. Required before `fit`; not saved (the vectors are).
+ * - `profileWeights`: `'values'` (default), `'binary'` or `'centered'` (value − the user's mean).
+ * - `lowercase`, `smoothIdf` (`smooth_idf`), `sublinearTf` (`sublinear_tf`), `minDf` (`min_df`),
+ *   `tokenizer`: the {@link TfidfOptions}.
+ *
+ * @example
+ * ```ts
+ * const model = await new ContentBased({ itemText: new Map([['alien', 'Alien (1979) Horror|Sci-Fi']]) }).fit(data);
+ * model.recommend('ann', 10);
+ * ```
+ */
 export class ContentBased extends Recommender {
   static override className = 'ContentBased';
+  /** The accepted aliases of ContentBased's options: alias → canonical name. */
+  static readonly aliases = CONTENT_BASED_ALIASES;
+  /** The resolved `profileWeights` option. */
   readonly profileWeights: 'values' | 'binary' | 'centered';
   private readonly options: TfidfOptions;
   private readonly text: Map<Id, string> | undefined;
@@ -143,7 +185,8 @@ export class ContentBased extends Recommender {
   private vocabularySize = 0;
   private popularity: Float32Array | undefined;
 
-  constructor(config: ContentBasedConfig = {}) {
+  constructor(given: WithAliases<ContentBasedConfig, typeof ContentBased.aliases> = {}) {
+    const config = resolveOptions<ContentBasedConfig>('ContentBased', given, CONTENT_BASED_SCHEMA);
     super();
     const { itemText, profileWeights, ...options } = config;
     this.text = itemText === undefined ? undefined : toTextMap(itemText, 'itemText');
@@ -158,6 +201,7 @@ export class ContentBased extends Recommender {
     new TfidfVectorizer(options); // validates the options now
   }
 
+  /** Every option by its canonical name (what the constructor and `Recommender.load` take back). */
   getConfig(): ConfigDict {
     const { tokenizer: _tokenizer, ...options } = this.options;
     return { ...(options as ConfigDict), profileWeights: this.profileWeights };
@@ -252,5 +296,3 @@ export class ContentBased extends Recommender {
     this.popularity = undefined;
   }
 }
-
-registerRecommender(ContentBased);

@@ -12,12 +12,14 @@
  * ```
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { registerRecommender, ValueError, describeValue, type ConfigDict } from '@plasticity/core';
+import { ValueError, describeValue, type ConfigDict } from '@plasticity/core';
 import type { Interactions } from './interactions.js';
 import { Recommender, type RecommenderState } from './recommender.js';
 import { invertSpdInPlace, invertSpdTensor } from './internal/dense.js';
 import { checkImplicitValues, checkNonNegative, checkPositive, popularityOf } from './internal/factor-model.js';
+import { resolveOptions, type OptionSchema, type WithAliases } from './internal/options.js';
 
+/** EASE's hyperparameters (what `getConfig()` returns). */
 export interface EASEConfig {
   /** λ on the diagonal of the Gram matrix. Default 250. */
   regularization?: number;
@@ -36,12 +38,42 @@ export interface EASEConfig {
   solver?: 'auto' | 'arrays' | 'tensors';
 }
 
+const EASE_ALIASES = {} as const;
+const EASE_SCHEMA: OptionSchema = {
+  names: ['regularization', 'weights', 'minItemCount', 'maxItems', 'solver'],
+  aliases: EASE_ALIASES,
+};
+
+/**
+ * EASE (Steck 2019): an item-item weight matrix `B = I − P·diagMat(1/diag(P))`, `P = (XᵀX + λI)⁻¹`,
+ * in closed form; a user's scores are `xᵤ B`.
+ *
+ * Args:
+ * - `regularization`: λ on the diagonal of the Gram matrix. Default 250.
+ * - `weights`: `'binary'` (default: 1 per interaction) or `'values'` (the interaction weights).
+ * - `minItemCount`: only items with at least this many interactions are modelled. Default 1.
+ * - `maxItems`: at most this many (most popular) items are modelled. Default all.
+ * - `solver`: where the O(items³) inverse runs: `'auto'` (default), `'arrays'` or `'tensors'`.
+ *
+ * @example
+ * ```ts
+ * const ease = await new EASE({ regularization: 250, minItemCount: 5 }).fit(data);
+ * ease.recommend('ann', 10);
+ * ```
+ */
 export class EASE extends Recommender {
   static override className = 'EASE';
+  /** The accepted aliases of EASE's options: alias → canonical name. */
+  static readonly aliases = EASE_ALIASES;
+  /** The resolved `regularization` option (see {@link EASEConfig.regularization}). */
   readonly regularization: number;
+  /** The resolved `weights` option (see {@link EASEConfig.weights}). */
   readonly weights: 'binary' | 'values';
+  /** The resolved `minItemCount` option (see {@link EASEConfig.minItemCount}). */
   readonly minItemCount: number;
+  /** The resolved `maxItems` option (see {@link EASEConfig.maxItems}). */
   readonly maxItems: number | undefined;
+  /** The resolved `solver` option (see {@link EASEConfig.solver}). */
   readonly solver: 'auto' | 'arrays' | 'tensors';
   /** Modelled item indices, in B's row/column order. */
   private modelled: Int32Array = new Int32Array(0);
@@ -51,7 +83,8 @@ export class EASE extends Recommender {
   private b: Float32Array = new Float32Array(0);
   private popularity: Float32Array | undefined;
 
-  constructor(config: EASEConfig = {}) {
+  constructor(given: WithAliases<EASEConfig, typeof EASE.aliases> = {}) {
+    const config = resolveOptions<EASEConfig>('EASE', given, EASE_SCHEMA);
     super();
     this.regularization = checkPositive('regularization', config.regularization ?? 250);
     this.weights = config.weights ?? 'binary';
@@ -72,6 +105,7 @@ export class EASE extends Recommender {
     }
   }
 
+  /** Every option by its canonical name (what the constructor and `Recommender.load` take back). */
   getConfig(): ConfigDict {
     return {
       regularization: this.regularization,
@@ -198,5 +232,3 @@ export class EASE extends Recommender {
     this.popularity = undefined;
   }
 }
-
-registerRecommender(EASE);

@@ -7,8 +7,8 @@
  * ```ts
  * const cv = await crossValidate(() => new SVD({ seed: 1 }), data, { folds: 5, metrics: [RMSE, MAE] });
  * cv.mean.rmse; cv.folds[0].fitTime;
- * const grid = await gridSearch(SVD, { nEpochs: [10, 20], lrAll: [0.002, 0.005] }, data, { folds: 3 });
- * grid.best.rmse.params; // { nEpochs: 20, lrAll: 0.005 }
+ * const grid = await gridSearch(SVD, { epochs: [10, 20], learningRate: [0.002, 0.005] }, data, { folds: 3 });
+ * grid.best.rmse.params; // { epochs: 20, learningRate: 0.005 }
  * ```
  */
 import {
@@ -25,6 +25,7 @@ import type { Metric, RankingCase, RatedPrediction } from './metrics/types.js';
 import type { Recommender } from './recommender.js';
 import { kFold, type Split } from './splits.js';
 
+/** Options of {@link crossValidate}. */
 export interface CrossValidateOptions {
   /** Number of folds (Surprise's KFold), default 5; ignored when `splits` is given. */
   folds?: number;
@@ -45,21 +46,31 @@ export interface CrossValidateOptions {
   clock?: () => number;
 }
 
+/** One fold of {@link crossValidate}: its metrics and times. */
 export interface FoldResult {
+  /** The fold's number, from 0. */
   fold: number;
+  /** Metric name → value on the fold's test part. */
   metrics: Record<string, number>;
   /** Seconds. */
   fitTime: number;
+  /** Seconds to score the fold's test part. */
   testTime: number;
   /** Per test user, each metric on that user's test interactions (when `perUser`). */
   perUser?: Map<Id, Record<string, number>>;
 }
 
+/** What {@link crossValidate} returns: per-fold results, mean and standard deviation per metric, mean times. */
 export interface CrossValidateResult {
+  /** Each fold's metrics and times. */
   folds: FoldResult[];
+  /** Metric name → mean over the folds. */
   mean: Record<string, number>;
+  /** Metric name → population standard deviation over the folds. */
   std: Record<string, number>;
+  /** Mean fit time per fold, in seconds. */
   meanFitTime: number;
+  /** Mean test time per fold, in seconds. */
   meanTestTime: number;
 }
 
@@ -224,7 +235,7 @@ export async function crossValidate(
   }
 }
 
-/** Values to try per parameter; a nested object is itself a grid (e.g. `sim: { name: ['msd', 'cosine'] }`). */
+/** Values to try per parameter; a nested object is itself a grid (e.g. `similarity: { name: ['msd', 'cosine'] }`). */
 export type ParamGrid = { [key: string]: readonly ConfigValue[] | ParamGrid };
 
 /** Every combination of a grid, in order (the last key varies fastest). */
@@ -251,12 +262,19 @@ export function expandGrid(grid: ParamGrid): ConfigDict[] {
   return combos;
 }
 
+/** Options of {@link gridSearch}: those of {@link crossValidate} except `perUser`. */
 export interface GridSearchOptions extends Omit<CrossValidateOptions, 'perUser' | 'onProgress'> {
   /** Receives `begin`, one `epoch` per parameter combination (its mean metrics), and `end`. */
   onProgress?: TrainingListener;
 }
 
+/**
+ * What {@link gridSearch} returns: every combination's cross-validated scores and the best per metric.
+ *
+ * @typeParam C - The model's config type: each `params` is one combination of the grid.
+ */
 export interface GridSearchResult<C> {
+  /** Every combination in grid order: its parameters, mean and standard deviation per metric, and mean times. */
   results: {
     params: C;
     mean: Record<string, number>;
@@ -270,7 +288,16 @@ export interface GridSearchResult<C> {
 
 /**
  * Cross-validates `new Model(params)` for every combination of `grid` on the same folds and picks
- * the best per metric (lowest error, highest for metrics where higher is better).
+ * the best per metric (lowest error, highest for metrics where higher is better). Every
+ * combination is constructed before anything trains, so an unknown option name (`nFactorz`) or a
+ * bad value throws the model's `ValueError` at once. The grid's keys may be canonical names or
+ * their aliases (Surprise's `n_epochs`, `lr_all`, …); `params` in the result are as written.
+ *
+ * @example
+ * ```ts
+ * const grid = await gridSearch(SVD, { epochs: [10, 20], learningRate: [0.002, 0.005] }, data, { folds: 3 });
+ * grid.best.rmse.params; // { epochs: 20, learningRate: 0.005 }
+ * ```
  */
 export async function gridSearch<C extends object>(
   Model: new (config: C) => Recommender,
@@ -279,6 +306,9 @@ export async function gridSearch<C extends object>(
   options: GridSearchOptions = {},
 ): Promise<GridSearchResult<C>> {
   const combos = expandGrid(grid) as C[];
+  // Build every combination once before any fold trains, so a misspelt option name (or a bad
+  // value) fails at once, naming the option and the close matches, instead of after hours.
+  for (const params of combos) new Model(params);
   const metrics = options.metrics ?? [RMSE, MAE];
   checkMetrics(metrics);
   const splits = options.splits ?? kFold(data, { folds: options.folds ?? 5, seed: options.seed ?? 0 });

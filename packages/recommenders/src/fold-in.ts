@@ -18,10 +18,13 @@ import { topK } from './topk.js';
 
 /** One rating of the user to fold in. */
 export interface FoldInRating {
+  /** The item id. */
   item: Id;
+  /** The user's rating of it. */
   rating: number;
 }
 
+/** Options of `foldIn`. */
 export interface FoldInOptions {
   /** The id reported in predictions (default `'folded-in user'`). */
   user?: Id;
@@ -29,12 +32,15 @@ export interface FoldInOptions {
 
 /** Implemented by the models that can fold in a new user. */
 export interface FoldIn {
+  /** A new user's model from their ratings, without refitting: `recommend`, `predict` as for a trained user. */
   foldIn(ratings: readonly FoldInRating[], options?: FoldInOptions): FoldedUser;
 }
 
 /** The new user's ratings as sorted item indices; items unknown to the model are dropped. */
 export interface FoldInInput {
+  /** Indices of the rated items the model knows. */
   items: Int32Array;
+  /** The rating of each of `items`. */
   ratings: Float64Array;
   /** How many ratings named items the model has never seen (they carry no information). */
   unknownItems: number;
@@ -81,6 +87,7 @@ export class FoldedUser {
   /** @internal built by a model's `foldIn`. */
   constructor(
     private readonly data: Interactions,
+    /** The id reported in this user's predictions. */
     readonly user: Id,
     /** The user's known items (indices, sorted) and ratings. */
     readonly input: FoldInInput,

@@ -9,6 +9,10 @@ import { evaluateRanking } from './metrics/ranking.js';
 import { Popularity } from './popularity.js';
 import { Recommender } from './recommender.js';
 import { syntheticGroups } from './testing/synthetic.js';
+import { registerBuiltinRecommenders } from './builtins.js';
+
+// Loading a saved model looks its class up by name: register the built-ins once.
+registerBuiltinRecommenders();
 
 describe('normalizeScores', () => {
   it('z-score, min-max and rank by hand; NaN ranks lowest', () => {

@@ -16,21 +16,28 @@
  */
 import {
   createRng,
-  deserializePlugin,
-  registerRecommender,
-  serializePlugin,
   ValueError,
   describeValue,
   type ConfigDict,
   type ConfigValue,
+  type SerializedPlugin,
 } from '@plasticity/core';
 import type * as tf from '@tensorflow/tfjs-core';
 import type { Id, Interactions } from './interactions.js';
-import { Recommender, type RecommenderState } from './recommender.js';
-import { FactorRecommender, checkImplicitValues, checkNonNegative, checkPositive } from './internal/factor-model.js';
+import { Recommender, buildRecommender, describeRecommender, type RecommenderState } from './recommender.js';
+import {
+  FactorRecommender,
+  checkImplicitValues,
+  checkNonNegative,
+  checkPositive,
+  type ScoringEngine,
+} from './internal/factor-model.js';
+import { resolveOptions, type OptionSchema, type WithAliases } from './internal/options.js';
 
+/** Per-user normalisation of each model's scores before Blend sums them. */
 export type ScoreNormalization = 'zscore' | 'minmax' | 'rank' | 'none';
 
+/** Blend's options (what `getConfig()` returns, with the models as `{ className, config }`). */
 export interface BlendConfig {
   /** Two or more recommenders (fitted by `Blend.fit` unless `fitComponents: false`). */
   models: (Recommender | { className: string; config: ConfigDict })[];
@@ -42,15 +49,40 @@ export interface BlendConfig {
   fitComponents?: boolean;
 }
 
+const BLEND_SCHEMA: OptionSchema = { names: ['models', 'weights', 'normalize', 'fitComponents'] };
+
+/**
+ * Blend: a weighted sum of several recommenders' per-user normalised scores,
+ * `score(u, i) = Σ_m w_m · norm_u(score_m(u, i))`. Each component scores (and masks) items its own
+ * way; the blend saves and loads with its components.
+ *
+ * Args:
+ * - `models`: two or more recommenders, or their `{ className, config }` (fitted by `Blend.fit`
+ *   unless `fitComponents: false`). Required.
+ * - `weights`: one finite weight per model. Default equal (`1 / models.length`).
+ * - `normalize`: per-user score normalisation, `'zscore'` (default), `'minmax'`, `'rank'` or `'none'`.
+ * - `fitComponents`: fit each model on `Blend.fit`'s data. Default true; false blends fitted models.
+ *
+ * @example
+ * ```ts
+ * const blend = await new Blend({ models: [new ALS({ factors: 32 }), new ItemItem()], weights: [0.7, 0.3] }).fit(data);
+ * blend.recommend('ann', 10);
+ * ```
+ */
 export class Blend extends Recommender {
   static override className = 'Blend';
+  /** The component recommenders, in `weights` order. */
   models: Recommender[];
+  /** The resolved `weights` option (see {@link BlendConfig.weights}). */
   readonly weights: number[];
+  /** The resolved `normalize` option (see {@link BlendConfig.normalize}). */
   readonly normalize: ScoreNormalization;
+  /** The resolved `fitComponents` option (see {@link BlendConfig.fitComponents}). */
   readonly fitComponents: boolean;
 
-  constructor(config: BlendConfig) {
+  constructor(given: BlendConfig) {
     super();
+    const config = resolveOptions<BlendConfig>('Blend', given, BLEND_SCHEMA);
     if (!Array.isArray(config?.models) || config.models.length < 2) {
       throw new ValueError(`Blend needs at least two models, got ${describeValue(config?.models)}.`, {
         field: 'models',
@@ -58,9 +90,7 @@ export class Blend extends Recommender {
       });
     }
     this.models = config.models.map((m) =>
-      m instanceof Recommender
-        ? m
-        : deserializePlugin<Recommender>('recommender', m as Parameters<typeof deserializePlugin>[1]),
+      m instanceof Recommender ? m : buildRecommender(m as SerializedPlugin, 'new Blend({ models })'),
     );
     this.weights = config.weights ?? this.models.map(() => 1 / this.models.length);
     if (this.weights.length !== this.models.length || this.weights.some((w) => !Number.isFinite(w))) {
@@ -79,9 +109,10 @@ export class Blend extends Recommender {
     this.fitComponents = config.fitComponents ?? true;
   }
 
+  /** Every option by its canonical name (what the constructor and `Recommender.load` take back). */
   getConfig(): ConfigDict {
     return {
-      models: this.models.map((m) => serializePlugin('recommender', m) as unknown as ConfigValue),
+      models: this.models.map((m) => describeRecommender(m) as unknown as ConfigValue),
       weights: [...this.weights],
       normalize: this.normalize,
       fitComponents: this.fitComponents,
@@ -216,39 +247,82 @@ export type ItemFeatures =
   | ReadonlyMap<Id, readonly string[] | Readonly<Record<string, number>>>
   | Iterable<readonly [Id, readonly string[] | Readonly<Record<string, number>>]>;
 
+/** FeatureFactorization's hyperparameters by their canonical names (what `getConfig()` returns). */
 export interface FeatureFactorizationConfig {
-  /** Item features (not saved in the config; the learnt item vectors are saved in the state). */
+  /** Item features (alias `item_features`; not saved in the config; the learnt item vectors are saved in the state). */
   itemFeatures?: ItemFeatures;
   /** Give every item its own id feature too (default true): known items can diverge from their features. */
   identity?: boolean;
-  /** Default 32. */
+  /** Latent dimension of the user and feature vectors. Default 32. */
   factors?: number;
-  /** Default 30. */
+  /** Passes, each drawing one triple per interaction. Default 30. */
   epochs?: number;
-  /** Default 0.05. */
+  /** SGD step size (alias `learning_rate`). Default 0.05. */
   learningRate?: number;
-  /** Default 0.001. */
+  /** L2 weight on the factors and biases each step touches. Default 0.001. */
   regularization?: number;
-  /** Default 0. */
+  /** Seed of the initial factors and the sampling (alias `random_state`). Default 0. */
   seed?: number;
+  /** All-items scoring engine, see {@link ScoringEngine}. Default `'auto'`. */
+  scoring?: ScoringEngine;
 }
 
+const FEATURE_FACTORIZATION_ALIASES = {
+  item_features: 'itemFeatures',
+  learning_rate: 'learningRate',
+  random_state: 'seed',
+} as const;
+const FEATURE_FACTORIZATION_SCHEMA: OptionSchema = {
+  names: ['itemFeatures', 'identity', 'factors', 'epochs', 'learningRate', 'regularization', 'seed', 'scoring'],
+  aliases: FEATURE_FACTORIZATION_ALIASES,
+};
+
 /**
- * BPR over feature-based item vectors: `qᵢ = Σ_f wᵢf e_f`, `bᵢ = Σ_f wᵢf β_f` with each item's
- * feature weights normalised to sum to 1 (as LightFM does). Negatives are drawn from the
- * interaction distribution (as `implicit` does), so items nobody has used are never pushed down.
+ * FeatureFactorization: BPR over feature-based item vectors, as LightFM does: `qᵢ = Σ_f wᵢf e_f`,
+ * `bᵢ = Σ_f wᵢf β_f` with each item's feature weights normalised to sum to 1, score
+ * `x̂ᵤᵢ = pᵤ·qᵢ + bᵢ`. Negatives are drawn from the interaction distribution (as `implicit` does),
+ * so items nobody has used are never pushed down, and they are scored from their features.
+ *
+ * Args (canonical name, then its aliases):
+ * - `itemFeatures` (`item_features`): item id → feature names (weight 1 each) or name → weight. Not saved.
+ * - `identity`: give every item its own id feature too. Default true.
+ * - `factors`: latent dimension. Default 32.
+ * - `epochs`: passes, one sampled triple per interaction. Default 30.
+ * - `learningRate` (`learning_rate`): SGD step size. Default 0.05.
+ * - `regularization`: L2 weight. Default 0.001.
+ * - `seed` (`random_state`): default 0.
+ * - `scoring`: all-items scoring engine, see {@link ScoringEngine}. Default `'auto'`.
+ *
+ * @example
+ * ```ts
+ * const features = new Map([['alien', ['Horror', 'Sci-Fi']], ['heat', ['Crime']]]);
+ * const model = await new FeatureFactorization({ itemFeatures: features, factors: 16 }).fit(data);
+ * model.recommend('ann', 10);
+ * ```
  */
 export class FeatureFactorization extends FactorRecommender {
   static override className = 'FeatureFactorization';
+  /** The accepted aliases of FeatureFactorization's options: alias → canonical name. */
+  static readonly aliases = FEATURE_FACTORIZATION_ALIASES;
+  /** The resolved `identity` option (see {@link FeatureFactorizationConfig.identity}). */
   readonly identity: boolean;
+  /** The resolved `epochs` option (see {@link FeatureFactorizationConfig.epochs}). */
   readonly epochs: number;
+  /** The resolved `learningRate` option (see {@link FeatureFactorizationConfig.learningRate}). */
   readonly learningRate: number;
+  /** The resolved `regularization` option (see {@link FeatureFactorizationConfig.regularization}). */
   readonly regularization: number;
+  /** The resolved `seed` option (see {@link FeatureFactorizationConfig.seed}). */
   readonly seed: number;
   private readonly features: Map<Id, readonly string[] | Readonly<Record<string, number>>> | undefined;
 
-  constructor(config: FeatureFactorizationConfig = {}) {
-    super(config.factors ?? 32, undefined);
+  constructor(given: WithAliases<FeatureFactorizationConfig, typeof FeatureFactorization.aliases> = {}) {
+    const config = resolveOptions<FeatureFactorizationConfig>(
+      'FeatureFactorization',
+      given,
+      FEATURE_FACTORIZATION_SCHEMA,
+    );
+    super(config.factors ?? 32, config.scoring);
     this.identity = config.identity ?? true;
     this.epochs = checkPositive('epochs', config.epochs ?? 30, true);
     this.learningRate = checkPositive('learningRate', config.learningRate ?? 0.05);
@@ -257,6 +331,7 @@ export class FeatureFactorization extends FactorRecommender {
     this.features = config.itemFeatures === undefined ? undefined : new Map(config.itemFeatures);
   }
 
+  /** Every option by its canonical name (what the constructor and `Recommender.load` take back). */
   getConfig(): ConfigDict {
     return {
       ...this.baseConfig(),
@@ -386,6 +461,3 @@ function has(sorted: Int32Array, lo: number, hi: number, value: number): boolean
   }
   return false;
 }
-
-registerRecommender(Blend);
-registerRecommender(FeatureFactorization);

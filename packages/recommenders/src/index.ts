@@ -4,8 +4,9 @@
  *
  * @example
  * ```ts
- * import { Interactions, Popularity } from '@plasticity/recommenders';
+ * import { Interactions, Popularity, registerBuiltinRecommenders } from '@plasticity/recommenders';
  *
+ * registerBuiltinRecommenders(); // once, before loading saved models
  * const data = Interactions.fromArrays({ users: [1, 1, 2], items: ['a', 'b', 'a'], values: [5, 3, 4] });
  * const model = await new Popularity().fit(data);
  * model.recommend(2, 1); // [{ item: 'b', score: 1 }]
@@ -30,6 +31,8 @@ export {
   type RecommenderFitOptions,
   type RecommenderState,
 } from './recommender.js';
+export { RECOMMENDER_CLASSES, loadRecommender, registerBuiltinRecommenders } from './builtins.js';
+export type { AliasFields, AliasTable, WithAliases } from './internal/options.js';
 export { Popularity, type PopularityConfig } from './popularity.js';
 export { topK } from './topk.js';
 export { ALS, type ALSConfig } from './als.js';
@@ -71,7 +74,7 @@ export {
   type ScoreNormalization,
 } from './hybrid.js';
 export { FoldedUser, type FoldIn, type FoldInInput, type FoldInOptions, type FoldInRating } from './fold-in.js';
-export { type BaselineOptions } from './explicit/common.js';
+export { type BaselineOptions, type BaselineOptionsInput } from './explicit/common.js';
 export { type SimilarityName } from './explicit/similarities.js';
 export { NormalPredictor, type NormalPredictorConfig } from './explicit/normal-predictor.js';
 export { BaselineOnly, type BaselineOnlyConfig } from './explicit/baseline-only.js';

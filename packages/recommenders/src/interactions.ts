@@ -40,6 +40,7 @@ export class IdMap {
     return this.toIndex.get(id);
   }
 
+  /** Whether `id` has an index. */
   has(id: Id): boolean {
     return this.toIndex.has(id);
   }
@@ -56,6 +57,7 @@ export class IdMap {
     return id;
   }
 
+  /** The number of ids. */
   get size(): number {
     return this.ids.length;
   }
@@ -69,12 +71,17 @@ export class IdMap {
 /** Compressed sparse rows: row `r` holds `indices[indptr[r]..indptr[r+1])` and the same range of `values`. */
 export class Csr {
   constructor(
+    /** Row `r`'s entries are `indptr[r]..indptr[r+1]` (length `numRows + 1`). */
     readonly indptr: Int32Array,
+    /** The column index of each entry, sorted within each row. */
     readonly indices: Int32Array,
+    /** The value of each entry. */
     readonly values: Float32Array,
+    /** The number of columns. */
     readonly numCols: number,
   ) {}
 
+  /** The number of rows. */
   get numRows(): number {
     return this.indptr.length - 1;
   }
@@ -118,8 +125,11 @@ export class Csr {
 /** What to do when the same (user, item) pair occurs more than once. */
 export type DuplicatePolicy = 'last' | 'first' | 'mean' | 'sum' | 'error';
 
+/** Parallel arrays of interactions for {@link Interactions.fromArrays}: one entry per (user, item) event. */
 export interface InteractionArrays {
+  /** The user id of each interaction. */
   users: ArrayLike<Id>;
+  /** The item id of each interaction. */
   items: ArrayLike<Id>;
   /** Ratings (explicit) or weights such as play counts (implicit). Default: all 1 (implicit). */
   values?: ArrayLike<number>;
@@ -127,6 +137,7 @@ export interface InteractionArrays {
   timestamps?: ArrayLike<number>;
 }
 
+/** How {@link Interactions.fromArrays} builds the set: duplicates, id maps, rating scale. */
 export interface InteractionOptions {
   /**
    * Duplicate (user, item) pairs: keep the `'last'` (default: a later rating replaces an earlier
@@ -138,6 +149,7 @@ export interface InteractionOptions {
   ratingScale?: readonly [number, number];
   /** Reuse these id maps (e.g. the training set's), adding unseen ids at the end. */
   userIds?: IdMap;
+  /** Reuse this item id map (e.g. the training set's), adding unseen ids at the end. */
   itemIds?: IdMap;
 }
 
@@ -151,7 +163,9 @@ export class Interactions {
   private meanCache?: number;
 
   private constructor(
+    /** User id ↔ index. */
     readonly userIds: IdMap,
+    /** Item id ↔ index. */
     readonly itemIds: IdMap,
     /** Dense user index per interaction. */
     readonly users: Int32Array,
@@ -277,6 +291,7 @@ export class Interactions {
     return this.userIds.size;
   }
 
+  /** Items in the id map (with or without interactions). */
   get numItems(): number {
     return this.itemIds.size;
   }
@@ -296,6 +311,7 @@ export class Interactions {
     return this.userIds.index(user);
   }
 
+  /** The index of item `id`, or undefined when it is not in the id map. */
   itemIndex(item: Id): number | undefined {
     return this.itemIds.index(item);
   }

@@ -6,6 +6,10 @@ import { evaluateRanking } from './metrics/ranking.js';
 import { Popularity } from './popularity.js';
 import { Recommender } from './recommender.js';
 import { syntheticGroups } from './testing/synthetic.js';
+import { registerBuiltinRecommenders } from './builtins.js';
+
+// Loading a saved model looks its class up by name: register the built-ins once.
+registerBuiltinRecommenders();
 
 // Item vectors over users (a, b, c): i1 = (1, 1, 0), i2 = (2, 0, 1), i3 = (0, 1, 3).
 const data = Interactions.fromArrays({

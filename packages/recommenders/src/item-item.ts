@@ -16,14 +16,20 @@
  * knn.similarItems('matrix', 5);
  * ```
  */
-import { registerRecommender, ValueError, describeValue, type ConfigDict } from '@plasticity/core';
+import { ValueError, describeValue, type ConfigDict } from '@plasticity/core';
 import type { Interactions } from './interactions.js';
 import { Recommender, type RecommenderState } from './recommender.js';
 import { checkImplicitValues, checkNonNegative, checkPositive, popularityOf } from './internal/factor-model.js';
 import { topK } from './topk.js';
+import { resolveOptions, type OptionSchema, type WithAliases } from './internal/options.js';
 
+/** How ItemItem weights the interactions before the cosine: none, TF-IDF or BM25 (as the `implicit` library). */
 export type ItemSimilarity = 'cosine' | 'tfidf' | 'bm25';
 
+/**
+ * ItemItem's hyperparameters by their canonical names (what `getConfig()` returns); the `implicit`
+ * library's `K`, `K1` and `B` are aliases.
+ */
 export interface ItemItemConfig {
   /** Default `'cosine'`. */
   similarity?: ItemSimilarity;
@@ -35,11 +41,37 @@ export interface ItemItemConfig {
   b?: number;
 }
 
+const ITEM_ITEM_ALIASES = { K: 'neighbours', K1: 'k1', B: 'b' } as const;
+const ITEM_ITEM_SCHEMA: OptionSchema = { names: ['similarity', 'neighbours', 'k1', 'b'], aliases: ITEM_ITEM_ALIASES };
+
+/**
+ * ItemItem: item-based nearest neighbours for implicit feedback (the `implicit` library's
+ * `CosineRecommender`, `TFIDFRecommender`, `BM25Recommender`). Each item keeps its `neighbours` most
+ * similar items; a user's score for `i` is `Σ_{j seen} w(j) · sim(j, i)`.
+ *
+ * Args (canonical name, then its aliases):
+ * - `similarity`: `'cosine'` (default), `'tfidf'` or `'bm25'` (weighting before cosine).
+ * - `neighbours` (`K`, implicit's name): neighbours kept per item. Default 20.
+ * - `k1` (`K1`): BM25 term saturation. Default 100.
+ * - `b` (`B`): BM25 length normalisation. Default 0.8.
+ *
+ * @example
+ * ```ts
+ * const model = await new ItemItem({ similarity: 'bm25', neighbours: 50 }).fit(data);
+ * model.recommend('ann', 10);
+ * ```
+ */
 export class ItemItem extends Recommender {
   static override className = 'ItemItem';
+  /** The accepted aliases of ItemItem's options: alias → canonical name. */
+  static readonly aliases = ITEM_ITEM_ALIASES;
+  /** The resolved `similarity` option (see {@link ItemItemConfig.similarity}). */
   readonly similarity: ItemSimilarity;
+  /** The resolved `neighbours` option (see {@link ItemItemConfig.neighbours}). */
   readonly neighbours: number;
+  /** The resolved `k1` option (see {@link ItemItemConfig.k1}). */
   readonly k1: number;
+  /** The resolved `b` option (see {@link ItemItemConfig.b}). */
   readonly b: number;
   /** Neighbour lists: CSR over items, columns sorted. */
   private indptr: Int32Array = new Int32Array(1);
@@ -47,7 +79,8 @@ export class ItemItem extends Recommender {
   private weights: Float32Array = new Float32Array(0);
   private popularity: Float32Array | undefined;
 
-  constructor(config: ItemItemConfig = {}) {
+  constructor(given: WithAliases<ItemItemConfig, typeof ItemItem.aliases> = {}) {
+    const config = resolveOptions<ItemItemConfig>('ItemItem', given, ITEM_ITEM_SCHEMA);
     super();
     this.similarity = config.similarity ?? 'cosine';
     if (!['cosine', 'tfidf', 'bm25'].includes(this.similarity)) {
@@ -61,6 +94,7 @@ export class ItemItem extends Recommender {
     this.b = checkNonNegative('b', config.b ?? 0.8);
   }
 
+  /** Every option by its canonical name (what the constructor and `Recommender.load` take back). */
   getConfig(): ConfigDict {
     return { similarity: this.similarity, neighbours: this.neighbours, k1: this.k1, b: this.b };
   }
@@ -227,5 +261,3 @@ function weightedByUser(data: Interactions, similarity: ItemSimilarity, k1: numb
   }
   return w;
 }
-
-registerRecommender(ItemItem);

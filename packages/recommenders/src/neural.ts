@@ -20,8 +20,9 @@
  * ```
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { createRng, registerRecommender, ValueError, describeValue, type ConfigDict, type Rng } from '@plasticity/core';
+import { createRng, ValueError, describeValue, type ConfigDict, type Rng } from '@plasticity/core';
 import { Dense, Embedding, GlorotUniform, RandomNormal, type Layer } from '@plasticity/layers';
+import { optionLabel, resolveOptions, type OptionSchema, type WithAliases } from './internal/options.js';
 import { Adam } from '@plasticity/optimizers';
 import type { Interactions } from './interactions.js';
 import { Recommender, type RecommenderState } from './recommender.js';
@@ -34,9 +35,13 @@ abstract class NeuralRecommender extends Recommender {
   private popularity: Float32Array | undefined;
 
   constructor(
+    /** Passes over the interactions (the `epochs` option). */
     readonly epochs: number,
+    /** Interactions per step (the `batchSize` option). */
     readonly batchSize: number,
+    /** Adam step size (the `learningRate` option). */
     readonly learningRate: number,
+    /** Seed of the initial weights, the sampling and the shuffling (the `seed` option). */
     readonly seed: number,
   ) {
     super();
@@ -152,6 +157,7 @@ function checkLayers(layers: readonly number[]): readonly number[] {
   return layers;
 }
 
+/** NeuMF's hyperparameters by their canonical names (what `getConfig()` returns). */
 export interface NeuMFConfig {
   /** GMF embedding size. Default 16. */
   factors?: number;
@@ -169,19 +175,54 @@ export interface NeuMFConfig {
   seed?: number;
 }
 
+const NEUMF_ALIASES = { batch_size: 'batchSize', learning_rate: 'learningRate' } as const;
+const NEUMF_SCHEMA: OptionSchema = {
+  names: ['factors', 'layers', 'negatives', 'epochs', 'batchSize', 'learningRate', 'seed'],
+  aliases: NEUMF_ALIASES,
+};
+
+/**
+ * NeuMF (He et al. 2017, neural collaborative filtering): `ŷ = σ(hᵀ [p_u ⊙ q_i ; MLP([p'_u ; q'_i])])`,
+ * a generalised matrix factorisation branch and an MLP branch over separate user and item
+ * embeddings, trained with binary cross-entropy on each interaction against `negatives` sampled
+ * unseen items, by Adam.
+ *
+ * Args (canonical name, then its aliases):
+ * - `factors`: GMF embedding size. Default 16.
+ * - `layers`: MLP sizes, `layers[0]` the concatenated embedding (half user, half item). Default [64, 32, 16].
+ * - `negatives`: sampled unseen items per interaction and epoch. Default 4.
+ * - `epochs`: passes over the interactions. Default 10.
+ * - `batchSize` (`batch_size`): interactions per step. Default 256.
+ * - `learningRate` (`learning_rate`): Adam step size. Default 0.001.
+ * - `seed`: initial weights, negatives and shuffling. Default 0.
+ *
+ * @example
+ * ```ts
+ * const model = await new NeuMF({ factors: 16, layers: [32, 16, 8], epochs: 6 }).fit(data);
+ * model.recommend('ann', 10);
+ * model.dispose(); // frees the weights
+ * ```
+ */
 export class NeuMF extends NeuralRecommender {
   static override className = 'NeuMF';
+  /** The accepted aliases of NeuMF's options: alias → canonical name. */
+  static readonly aliases = NEUMF_ALIASES;
+  /** The resolved `factors` option (GMF embedding size). */
   readonly factors: number;
+  /** The resolved `layers` option. */
   readonly layers: readonly number[];
+  /** The resolved `negatives` option. */
   readonly negatives: number;
 
-  constructor(config: NeuMFConfig = {}) {
+  constructor(given: WithAliases<NeuMFConfig, typeof NeuMF.aliases> = {}) {
+    const config = resolveOptions<NeuMFConfig>('NeuMF', given, NEUMF_SCHEMA);
     super(config.epochs ?? 10, config.batchSize ?? 256, config.learningRate ?? 0.001, config.seed ?? 0);
     this.factors = checkPositive('factors', config.factors ?? 16, true);
     this.layers = checkLayers(config.layers ?? [64, 32, 16]);
     this.negatives = checkPositive('negatives', config.negatives ?? 4, true);
   }
 
+  /** Every option by its canonical name (what the constructor and `Recommender.load` take back). */
   getConfig(): ConfigDict {
     return {
       factors: this.factors,
@@ -309,10 +350,11 @@ function bceWithLogits(z: tf.Tensor1D, y: tf.Tensor1D): tf.Scalar {
   return tf.tidy(() => tf.mean(tf.add(tf.sub(tf.relu(z), tf.mul(z, y)), tf.log1p(tf.exp(tf.neg(tf.abs(z)))))));
 }
 
+/** TwoTower's hyperparameters by their canonical names (what `getConfig()` returns). */
 export interface TwoTowerConfig {
-  /** Output dimension of both towers. Default 32. */
-  dim?: number;
-  /** Hidden Dense sizes after each tower's embedding (ReLU), then a linear projection to `dim`. Default none. */
+  /** Output dimension of both towers, the embedding size (alias: `dim`, its name before 0.1). Default 32. */
+  factors?: number;
+  /** Hidden Dense sizes after each tower's embedding (ReLU), then a linear projection to `factors`. Default none. */
   hidden?: number[];
   /** Softmax temperature τ: logits are `u·v / τ`. Default 0.1 with `normalize`, else 1. */
   temperature?: number;
@@ -335,26 +377,81 @@ export interface TwoTowerConfig {
   samplingCorrection?: boolean;
 }
 
+const TWO_TOWER_ALIASES = { dim: 'factors', batch_size: 'batchSize', learning_rate: 'learningRate' } as const;
+const TWO_TOWER_SCHEMA: OptionSchema = {
+  names: [
+    'factors',
+    'hidden',
+    'temperature',
+    'normalize',
+    'epochs',
+    'batchSize',
+    'learningRate',
+    'seed',
+    'samplingCorrection',
+  ],
+  aliases: TWO_TOWER_ALIASES,
+};
+
+/**
+ * TwoTower: a user tower and an item tower (an embedding, optional ReLU Dense layers, a linear
+ * projection) whose outputs `u`, `v` score `u·v / τ`, trained by Adam with a softmax over in-batch
+ * negatives (each positive competes with the batch's other items), with the logQ sampling
+ * correction of Yi et al. (RecSys 2019) as in TensorFlow Recommenders.
+ *
+ * Args (canonical name, then its aliases):
+ * - `factors` (`dim`): output dimension of both towers. Default 32.
+ * - `hidden`: hidden Dense sizes per tower. Default none.
+ * - `temperature`: τ. Default 0.1 with `normalize`, else 1.
+ * - `normalize`: L2-normalise the towers' outputs (cosine scores). Default true.
+ * - `epochs`: passes. Default 10.
+ * - `batchSize` (`batch_size`): positives per step, which are also the negatives. Default 256.
+ * - `learningRate` (`learning_rate`): Adam step size. Default 0.01.
+ * - `seed`: initial weights and shuffling. Default 0.
+ * - `samplingCorrection`: subtract log(sampling probability) from the logits. Default true.
+ *
+ * @example
+ * ```ts
+ * const tower = await new TwoTower({ factors: 32, hidden: [64], epochs: 10, batchSize: 512 }).fit(data);
+ * tower.recommend('ann', 10);
+ * tower.dispose(); // frees the weights
+ * ```
+ */
 export class TwoTower extends NeuralRecommender {
   static override className = 'TwoTower';
-  readonly dim: number;
+  /** The accepted aliases of TwoTower's options: alias → canonical name. */
+  static readonly aliases = TWO_TOWER_ALIASES;
+  /** Output dimension of both towers. */
+  readonly factors: number;
+  /** The resolved `hidden` option. */
   readonly hidden: readonly number[];
+  /** The resolved `normalize` option. */
   readonly normalize: boolean;
+  /** The resolved `temperature` option (τ). */
   readonly temperature: number;
+  /** The resolved `samplingCorrection` option. */
   readonly samplingCorrection: boolean;
 
-  constructor(config: TwoTowerConfig = {}) {
+  constructor(given: WithAliases<TwoTowerConfig, typeof TwoTower.aliases> = {}) {
+    const config = resolveOptions<TwoTowerConfig>('TwoTower', given, TWO_TOWER_SCHEMA);
     super(config.epochs ?? 10, config.batchSize ?? 256, config.learningRate ?? 0.01, config.seed ?? 0);
-    this.dim = checkPositive('dim', config.dim ?? 32, true);
-    this.hidden = config.hidden === undefined ? [] : checkLayers(config.hidden);
+    this.factors = checkPositive(optionLabel(given, TWO_TOWER_SCHEMA, 'factors'), config.factors ?? 32, true);
+    // `[]` (what getConfig writes for no hidden layers) is the default, so such a model loads back.
+    this.hidden = config.hidden === undefined || config.hidden.length === 0 ? [] : checkLayers(config.hidden);
     this.normalize = config.normalize ?? true;
     this.temperature = checkPositive('temperature', config.temperature ?? (this.normalize ? 0.1 : 1));
     this.samplingCorrection = config.samplingCorrection ?? true;
   }
 
+  /** @deprecated The same as {@link TwoTower.factors} (its name before 0.1). */
+  get dim(): number {
+    return this.factors;
+  }
+
+  /** Every option by its canonical name. */
   getConfig(): ConfigDict {
     return {
-      dim: this.dim,
+      factors: this.factors,
       hidden: [...this.hidden],
       temperature: this.temperature,
       normalize: this.normalize,
@@ -509,6 +606,3 @@ function sortedHas(sorted: Int32Array, lo: number, hi: number, value: number): b
   }
   return false;
 }
-
-registerRecommender(NeuMF);
-registerRecommender(TwoTower);

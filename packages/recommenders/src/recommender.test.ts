@@ -3,6 +3,10 @@ import { ArtifactError, ValueError, memoryIO, registerRecommender, type ConfigDi
 import { Interactions } from './interactions.js';
 import { Popularity } from './popularity.js';
 import { Recommender, type RecommenderState } from './recommender.js';
+import { registerBuiltinRecommenders } from './builtins.js';
+
+// Loading a saved model looks its class up by name: register the built-ins once.
+registerBuiltinRecommenders();
 
 const data = Interactions.fromArrays({
   users: ['u1', 'u1', 'u2', 'u3', 'u3', 'u3'],

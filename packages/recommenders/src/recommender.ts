@@ -24,14 +24,18 @@ import type * as tf from '@tensorflow/tfjs-core';
 import {
   ArtifactError,
   ProgressEmitter,
+  UnknownPluginError,
   ValueError,
   deserializePlugin,
   describeValue,
+  hasPlugin,
+  listPlugins,
   resolveIOHandler,
   serializePlugin,
   type ConfigDict,
   type ConfigValue,
   type TrainingEvent,
+  type SerializedPlugin,
   type TrainingListener,
 } from '@plasticity/core';
 import { IdMap, Interactions, type Id } from './interactions.js';
@@ -39,10 +43,13 @@ import { topK } from './topk.js';
 
 /** One predicted score. `wasImpossible` marks a fallback (unknown user or item, or too little data). */
 export interface Prediction {
+  /** The user id asked for. */
   user: Id;
+  /** The item id asked for. */
   item: Id;
   /** The estimated rating (explicit) or score (implicit), clipped to the rating scale when known. */
   estimate: number;
+  /** True when the model could not score the pair and `estimate` is the fallback. */
   wasImpossible: boolean;
   /** Why the model could not predict, when `wasImpossible`. */
   reason?: string;
@@ -50,10 +57,13 @@ export interface Prediction {
 
 /** One recommended item. */
 export interface Recommendation {
+  /** The item id. */
   item: Id;
+  /** The model's score (higher is better; not a rating unless the model predicts ratings). */
   score: number;
 }
 
+/** What `recommend` and `recommendBatch` may return: exclusions and a filter. */
 export interface RecommendOptions {
   /**
    * Items not to recommend: `'seen'` (default: the user's training interactions), `'none'`, or
@@ -64,6 +74,7 @@ export interface RecommendOptions {
   filter?: (item: Id) => boolean;
 }
 
+/** Options of {@link Recommender.fit}. */
 export interface RecommenderFitOptions {
   /** Receives `begin`/`epoch`/`end` progress events while the model trains. */
   onProgress?: TrainingListener;
@@ -71,7 +82,9 @@ export interface RecommenderFitOptions {
 
 /** A model's learnt state: JSON values plus named typed arrays (stored as binary weights). */
 export interface RecommenderState {
+  /** JSON-compatible values (scalars, small lists). */
   json: { [key: string]: ConfigValue | undefined };
+  /** Named typed arrays, saved as binary weights. */
   arrays: Record<string, Float32Array | Int32Array>;
 }
 
@@ -90,6 +103,7 @@ export abstract class Recommender {
   /** Progress events while fitting; subclasses emit through {@link Recommender.emit}. */
   protected readonly progress = new ProgressEmitter();
 
+  /** The options, by their canonical names, that rebuild an unfitted copy (what `save` writes). */
   abstract getConfig(): ConfigDict;
 
   /** Learns from `data`. Subclasses implement {@link Recommender.fitModel}. */
@@ -387,7 +401,7 @@ export abstract class Recommender {
       modelTopology: {
         format: FORMAT,
         formatVersion: FORMAT_VERSION,
-        recommender: serializePlugin('recommender', this) as unknown as ConfigValue,
+        recommender: describeRecommender(this) as unknown as ConfigValue,
         state: state.json,
         userIds: data.userIds.toArray(),
         itemIds: data.itemIds.toArray(),
@@ -409,7 +423,14 @@ export abstract class Recommender {
     return handler.save(this.toArtifacts());
   }
 
-  /** Rebuilds a saved recommender of any registered class. */
+  /**
+   * Rebuilds a saved recommender of any registered class. Register the built-ins first with
+   * `registerBuiltinRecommenders()` (or load through `loadRecommender`, which does), and your own
+   * classes with `registerRecommender(MyModel)`. Artifacts saved with the option names of earlier
+   * releases (`nFactors`, `sim`, `bsl`, …) load: the names are aliases.
+   *
+   * @throws UnknownPluginError naming the class and the call that registers it.
+   */
   static async load<T extends Recommender = Recommender>(source: string | tf.io.IOHandler): Promise<T> {
     const handler = resolveIOHandler(source, 'load');
     if (handler.load === undefined) {
@@ -437,10 +458,7 @@ export abstract class Recommender {
         throw new ArtifactError(where, `weight "${name}" is missing or has the wrong dtype.`);
       return array;
     };
-    const model = deserializePlugin<Recommender>(
-      'recommender',
-      topology.recommender as Parameters<typeof deserializePlugin>[1],
-    ) as T;
+    const model = buildRecommender<T>(topology.recommender as SerializedPlugin, `Recommender.load(${where})`);
     const ids = (key: string): Id[] => {
       const value = topology[key];
       if (!Array.isArray(value)) throw new ArtifactError(where, `"${key}" is missing.`);
@@ -462,6 +480,40 @@ export abstract class Recommender {
     }
     model.setState({ json: (topology.state ?? {}) as RecommenderState['json'], arrays: stateArrays });
     return model;
+  }
+}
+
+/**
+ * `{ className, config }` of `model`. Saving needs no registry; when the name is registered it must
+ * be registered to this class (so the artifact loads back as the same class).
+ */
+export function describeRecommender(model: Recommender): SerializedPlugin {
+  const cls = model.constructor as typeof Recommender;
+  if (hasPlugin('recommender', cls.className)) return serializePlugin('recommender', model);
+  return { className: cls.className, config: structuredClone(model.getConfig()) };
+}
+
+/**
+ * Builds a recommender from `{ className, config }` through the registry; `call` names what the
+ * user called, for the message when the class is not registered.
+ *
+ * @throws UnknownPluginError naming the class, `call`, and `registerBuiltinRecommenders()` /
+ *   `registerRecommender(...)`.
+ */
+export function buildRecommender<T extends Recommender = Recommender>(serialized: SerializedPlugin, call: string): T {
+  try {
+    return deserializePlugin<Recommender>('recommender', serialized) as T;
+  } catch (error) {
+    if (!(error instanceof UnknownPluginError)) throw error;
+    const name = error.pluginName;
+    const known = listPlugins('recommender');
+    throw new UnknownPluginError(
+      'recommender',
+      name,
+      `${call}: recommender "${name}" is not registered (registered: ${known.length === 0 ? 'none' : known.join(', ')}). ` +
+        `If it is a built-in, call registerBuiltinRecommenders() from @plasticity/recommenders before ${call}; ` +
+        `if it is your own class, call registerRecommender(${name.replace(/[^A-Za-z0-9_$]/g, '_')}).`,
+    );
   }
 }
 

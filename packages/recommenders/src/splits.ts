@@ -16,9 +16,13 @@ import type { Interactions } from './interactions.js';
 
 /** One train/test split; `trainRows`/`testRows` index the original interactions. */
 export interface Split {
+  /** The training part (sharing the id maps of the whole set). */
   train: Interactions;
+  /** The held-out part. */
   test: Interactions;
+  /** Row numbers of the training interactions in the whole set. */
   trainRows: Int32Array;
+  /** Row numbers of the held-out interactions in the whole set. */
   testRows: Int32Array;
 }
 
@@ -63,6 +67,7 @@ function testCount(size: number, testSize: number): number {
   );
 }
 
+/** Options of {@link trainTestSplit}. */
 export interface RandomSplitOptions {
   /** Fraction (0, 1) or number of interactions in the test part. Default 0.2. */
   testSize?: number;
@@ -79,6 +84,7 @@ export function trainTestSplit(data: Interactions, options: RandomSplitOptions =
   return makeSplit(data, inTest);
 }
 
+/** Options of {@link kFold}. */
 export interface KFoldOptions {
   /** Number of folds. Default 5. */
   folds?: number;
@@ -134,6 +140,7 @@ function checkK(k: number): number {
   return k;
 }
 
+/** Options of {@link leaveKOut} and {@link leaveLastOut}. */
 export interface LeaveOutOptions {
   /** Interactions per user held out. Default 1. */
   k?: number;
@@ -179,6 +186,7 @@ export function leaveKOut(data: Interactions, options: LeaveOutOptions & { seed?
   return makeSplit(data, inTest);
 }
 
+/** Options of {@link temporalSplit}. */
 export interface TemporalSplitOptions {
   /** Interactions at or after this time are the test part. */
   cutoff?: number;

@@ -251,8 +251,8 @@ export class LoRAEmbedding extends LoRABase<Embedding> {
 
 /** Registers LoRADense and LoRAEmbedding so that adapted models save and load (idempotent). */
 export function registerTransferLayers(): void {
-  registerLayer(LoRADense as never);
-  registerLayer(LoRAEmbedding as never);
+  registerLayer(LoRADense);
+  registerLayer(LoRAEmbedding);
 }
 
 export interface ApplyLoRAOptions {

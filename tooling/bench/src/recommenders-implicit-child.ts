@@ -105,7 +105,7 @@ const als = want('ALS')
     )
   : undefined;
 if (want('TwoTower')) {
-  await bench('TwoTower d=32 ep=10 (logQ)', () => new TwoTower({ dim: 32, epochs: 10, batchSize: 256 }));
+  await bench('TwoTower d=32 ep=10 (logQ)', () => new TwoTower({ factors: 32, epochs: 10, batchSize: 256 }));
 }
 if (want('BPR'))
   await bench('BPR f=64 ep=40', () => new BPR({ factors: 64, epochs: 40, learningRate: 0.05, regularization: 0.002 }));

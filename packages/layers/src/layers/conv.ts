@@ -467,7 +467,10 @@ export class AveragePooling1D extends Pool1DBase {
   }
 }
 
-function globalPool(rank: 3 | 4, kind: 'mean' | 'max', className: string): new (config?: LayerConfig) => Layer {
+/** A built global pooling class: a layer constructor with its registered `className`. */
+type GlobalPoolClass = (new (config?: LayerConfig) => Layer) & { readonly className: string };
+
+function globalPool(rank: 3 | 4, kind: 'mean' | 'max', className: string): GlobalPoolClass {
   const cls = class extends Layer {
     static override readonly className = className;
     // The 1-D poolings read a sequence mask (and end it); the 2-D ones take none.

@@ -18,5 +18,5 @@ export { ProgressBar, type ProgressBarOptions } from './progress-bar.js';
 
 /** Registers the Node callbacks that can be serialized (CSVLogger). Idempotent. */
 export function registerNodeCallbacks(): void {
-  registerCallback(CSVLogger as never);
+  registerCallback(CSVLogger);
 }

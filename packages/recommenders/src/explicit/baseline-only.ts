@@ -1,13 +1,7 @@
 /**
  * BaselineOnly (Surprise): `r̂ = mu + bu + bi`, biases by ALS (default) or SGD.
- *
- * @example
- * ```ts
- * const model = await new BaselineOnly({ bsl: { method: 'sgd' } }).fit(data);
- * model.predict('ann', 'alien').estimate;
- * ```
  */
-import { registerRecommender, type ConfigDict } from '@plasticity/core';
+import { type ConfigDict } from '@plasticity/core';
 import { FoldedUser, prepareFoldIn, type FoldIn, type FoldInOptions, type FoldInRating } from '../fold-in.js';
 import type { Interactions } from '../interactions.js';
 import { Recommender, type RecommenderState } from '../recommender.js';
@@ -16,35 +10,71 @@ import {
   computeBaselines,
   foldInUserBias,
   resolveBaselineOptions,
+  BASELINE_SCHEMA,
   type BaselineOptions,
+  type BaselineOptionsInput,
   type ResolvedBaselineOptions,
 } from './common.js';
+import { resolveOptions, type OptionSchema, type WithAliases } from '../internal/options.js';
 import { stateF32 } from './common.js';
 
+/**
+ * BaselineOnly's options by their canonical names (what `getConfig()` returns); Surprise's
+ * `bsl_options` and the `bsl` of earlier releases are accepted as aliases of `baseline`.
+ */
 export interface BaselineOnlyConfig {
-  /** How the biases are estimated (Surprise's `bsl_options`). */
-  bsl?: BaselineOptions;
+  /** How the biases are estimated (Surprise: `bsl_options`). Default ALS, 10 epochs. */
+  baseline?: BaselineOptionsInput;
 }
 
+const BASELINE_ONLY_ALIASES = { bsl_options: 'baseline', bsl: 'baseline' } as const;
+const BASELINE_ONLY_SCHEMA: OptionSchema = {
+  names: ['baseline'],
+  aliases: BASELINE_ONLY_ALIASES,
+  nested: { baseline: BASELINE_SCHEMA },
+};
+
+/**
+ * BaselineOnly (Surprise's `BaselineOnly`): `r̂ = mu + bu + bi`, the global mean plus a user and an
+ * item bias, estimated by regularised alternating least squares (default) or SGD.
+ *
+ * Args (canonical name, then its aliases):
+ * - `baseline` (`bsl_options`, `bsl`): `{ method: 'als' | 'sgd' (default 'als'), epochs (n_epochs):
+ *   10 (ALS) or 20 (SGD), regularizationUser (reg_u): 15, regularizationItem (reg_i): 10 (ALS: added
+ *   to each user's or item's rating count), regularization (reg): 0.02 and learningRate
+ *   (learning_rate): 0.005 (SGD) }`.
+ *
+ * @example
+ * ```ts
+ * const model = await new BaselineOnly({ baseline: { method: 'sgd', epochs: 20 } }).fit(data);
+ * model.predict('ann', 'alien').estimate;
+ * new BaselineOnly({ bsl_options: { method: 'als', reg_u: 12 } }); // Surprise's names
+ * ```
+ */
 export class BaselineOnly extends Recommender implements FoldIn {
   static override className = 'BaselineOnly';
-  readonly bsl: ResolvedBaselineOptions;
+  /** The accepted aliases of BaselineOnly's options: alias → canonical name. */
+  static readonly aliases = BASELINE_ONLY_ALIASES;
+  /** The resolved baseline options. */
+  readonly baseline: ResolvedBaselineOptions;
   private bu: Float32Array = new Float32Array(0);
   private bi: Float32Array = new Float32Array(0);
   private mu = 0;
 
-  constructor(config: BaselineOnlyConfig = {}) {
+  constructor(given: WithAliases<BaselineOnlyConfig, typeof BaselineOnly.aliases> = {}) {
     super();
-    this.bsl = resolveBaselineOptions('BaselineOnly', config.bsl);
+    const config = resolveOptions<{ baseline?: BaselineOptions }>('BaselineOnly', given, BASELINE_ONLY_SCHEMA);
+    this.baseline = resolveBaselineOptions('BaselineOnly', config.baseline, given, BASELINE_ONLY_SCHEMA);
   }
 
+  /** Every option by its canonical name. */
   getConfig(): ConfigDict {
-    return { bsl: baselineConfig(this.bsl) };
+    return { baseline: baselineConfig(this.baseline) };
   }
 
   protected fitModel(data: Interactions): void {
-    this.emit({ type: 'begin', label: 'fit', epochs: this.bsl.nEpochs });
-    const { bu, bi, mu } = computeBaselines(data, this.bsl);
+    this.emit({ type: 'begin', label: 'fit', epochs: this.baseline.epochs });
+    const { bu, bi, mu } = computeBaselines(data, this.baseline);
     this.bu = Float32Array.from(bu);
     this.bi = Float32Array.from(bi);
     this.mu = mu;
@@ -66,13 +96,13 @@ export class BaselineOnly extends Recommender implements FoldIn {
 
   /**
    * Folds in a new user: `bu = Σ (r - mu - bi) / (lambda + n)` with the item biases fixed, where
-   * lambda is `regU` (ALS) or `reg · n` (SGD's per-rating penalty).
+   * lambda is `regularizationUser` (ALS) or `regularization · n` (SGD's per-rating penalty).
    */
   foldIn(ratings: readonly FoldInRating[], options: FoldInOptions = {}): FoldedUser {
     const data = this.data();
     const input = prepareFoldIn(data, ratings, 'BaselineOnly');
     const n = input.items.length;
-    const lambda = this.bsl.method === 'als' ? this.bsl.regU : this.bsl.reg * n;
+    const lambda = this.baseline.method === 'als' ? this.baseline.regularizationUser : this.baseline.regularization * n;
     const bu = n === 0 ? 0 : foldInUserBias(input.items, input.ratings, this.mu, this.bi, lambda);
     return new FoldedUser(
       data,
@@ -93,5 +123,3 @@ export class BaselineOnly extends Recommender implements FoldIn {
     this.bi = stateF32(state, 'bi');
   }
 }
-
-registerRecommender(BaselineOnly);

@@ -2,28 +2,43 @@
  * CoClustering (George & Merugu 2005, Surprise's `CoClustering`): users and items are assigned to
  * clusters by k-means-like passes, and
  * `r̂ = C̄(cu, ci) + (mean(u) - C̄(cu)) + (mean(i) - C̄(ci))`.
- *
- * @example
- * ```ts
- * const model = await new CoClustering({ nCltrU: 3, nCltrI: 3, seed: 1 }).fit(train);
- * ```
  */
-import { createRng, registerRecommender, type ConfigDict } from '@plasticity/core';
+import { createRng, type ConfigDict } from '@plasticity/core';
 import type { Interactions } from '../interactions.js';
 import { Recommender, type RecommenderState } from '../recommender.js';
+import { optionLabel, resolveOptions, type OptionSchema, type WithAliases } from '../internal/options.js';
 import { checkInt, rowMeans } from './common.js';
 import { stateF32, stateI32 } from './common.js';
 
+/**
+ * CoClustering's hyperparameters by their canonical names (what `getConfig()` returns). The
+ * constructor also takes the aliases in {@link CoClustering.aliases}.
+ */
 export interface CoClusteringConfig {
-  /** User clusters. Default 3. */
-  nCltrU?: number;
-  /** Item clusters. Default 3. */
-  nCltrI?: number;
-  /** Passes. Default 20. */
-  nEpochs?: number;
-  /** Seed of the random initial clusters. Default 0. */
+  /** User clusters (Surprise: `n_cltr_u`). Default 3. */
+  userClusters?: number;
+  /** Item clusters (Surprise: `n_cltr_i`). Default 3. */
+  itemClusters?: number;
+  /** Reassignment passes (Surprise: `n_epochs`). Default 20. */
+  epochs?: number;
+  /** Seed of the random initial clusters (Surprise: `random_state`). Default 0. */
   seed?: number;
 }
+
+const CO_CLUSTERING_ALIASES = {
+  n_cltr_u: 'userClusters',
+  nCltrU: 'userClusters',
+  n_cltr_i: 'itemClusters',
+  nCltrI: 'itemClusters',
+  n_epochs: 'epochs',
+  nEpochs: 'epochs',
+  random_state: 'seed',
+} as const;
+
+const CO_CLUSTERING_SCHEMA: OptionSchema = {
+  names: ['userClusters', 'itemClusters', 'epochs', 'seed'],
+  aliases: CO_CLUSTERING_ALIASES,
+};
 
 interface Averages {
   cltrU: Float64Array;
@@ -31,11 +46,34 @@ interface Averages {
   cocltr: Float64Array;
 }
 
+/**
+ * CoClustering (Surprise's `CoClustering`): users and items fall into `userClusters` ×
+ * `itemClusters` co-clusters, each pass moving every user and item to the cluster that predicts
+ * its ratings best; `r̂ = C̄(cu, ci) + (mean(u) - C̄(cu)) + (mean(i) - C̄(ci))`.
+ *
+ * Args (canonical name, then its aliases):
+ * - `userClusters` (`n_cltr_u`, `nCltrU`): default 3.
+ * - `itemClusters` (`n_cltr_i`, `nCltrI`): default 3.
+ * - `epochs` (`n_epochs`, `nEpochs`): passes. Default 20.
+ * - `seed` (`random_state`): the random initial clusters. Default 0.
+ *
+ * @example
+ * ```ts
+ * const model = await new CoClustering({ userClusters: 3, itemClusters: 3, seed: 1 }).fit(train);
+ * model.predict('ann', 'alien').estimate;
+ * ```
+ */
 export class CoClustering extends Recommender {
   static override className = 'CoClustering';
-  readonly nCltrU: number;
-  readonly nCltrI: number;
-  readonly nEpochs: number;
+  /** The accepted aliases of CoClustering's options: alias → canonical name. */
+  static readonly aliases = CO_CLUSTERING_ALIASES;
+  /** The resolved `userClusters` option (see {@link CoClusteringConfig.userClusters}). */
+  readonly userClusters: number;
+  /** The resolved `itemClusters` option (see {@link CoClusteringConfig.itemClusters}). */
+  readonly itemClusters: number;
+  /** The resolved `epochs` option (see {@link CoClusteringConfig.epochs}). */
+  readonly epochs: number;
+  /** The resolved `seed` option (see {@link CoClusteringConfig.seed}). */
   readonly seed: number;
   private cltrU: Int32Array = new Int32Array(0);
   private cltrI: Int32Array = new Int32Array(0);
@@ -45,21 +83,39 @@ export class CoClustering extends Recommender {
   private avgI: Float32Array = new Float32Array(0);
   private avgCo: Float32Array = new Float32Array(0);
 
-  constructor(config: CoClusteringConfig = {}) {
+  constructor(given: WithAliases<CoClusteringConfig, typeof CoClustering.aliases> = {}) {
     super();
-    this.nCltrU = checkInt('CoClustering', 'nCltrU', config.nCltrU ?? 3, 1);
-    this.nCltrI = checkInt('CoClustering', 'nCltrI', config.nCltrI ?? 3, 1);
-    this.nEpochs = checkInt('CoClustering', 'nEpochs', config.nEpochs ?? 20, 0);
-    this.seed = checkInt('CoClustering', 'seed', config.seed ?? 0, 0);
+    const config = resolveOptions<CoClusteringConfig>('CoClustering', given, CO_CLUSTERING_SCHEMA);
+    const label = (name: string): string => optionLabel(given, CO_CLUSTERING_SCHEMA, name);
+    this.userClusters = checkInt('CoClustering', label('userClusters'), config.userClusters ?? 3, 1);
+    this.itemClusters = checkInt('CoClustering', label('itemClusters'), config.itemClusters ?? 3, 1);
+    this.epochs = checkInt('CoClustering', label('epochs'), config.epochs ?? 20, 0);
+    this.seed = checkInt('CoClustering', label('seed'), config.seed ?? 0, 0);
   }
 
+  /** @deprecated The same as {@link CoClustering.userClusters} (its name before 0.1). */
+  get nCltrU(): number {
+    return this.userClusters;
+  }
+
+  /** @deprecated The same as {@link CoClustering.itemClusters} (its name before 0.1). */
+  get nCltrI(): number {
+    return this.itemClusters;
+  }
+
+  /** @deprecated The same as {@link CoClustering.epochs} (its name before 0.1). */
+  get nEpochs(): number {
+    return this.epochs;
+  }
+
+  /** Every option by its canonical name. */
   getConfig(): ConfigDict {
-    return { nCltrU: this.nCltrU, nCltrI: this.nCltrI, nEpochs: this.nEpochs, seed: this.seed };
+    return { userClusters: this.userClusters, itemClusters: this.itemClusters, epochs: this.epochs, seed: this.seed };
   }
 
   private averages(data: Interactions, cu: Int32Array, ci: Int32Array): Averages {
-    const U = this.nCltrU;
-    const I = this.nCltrI;
+    const U = this.userClusters;
+    const I = this.itemClusters;
     const countU = new Float64Array(U);
     const countI = new Float64Array(I);
     const countCo = new Float64Array(U * I);
@@ -84,8 +140,8 @@ export class CoClustering extends Recommender {
   }
 
   protected fitModel(data: Interactions): void {
-    const U = this.nCltrU;
-    const I = this.nCltrI;
+    const U = this.userClusters;
+    const I = this.itemClusters;
     const rng = createRng(this.seed);
     const cu = new Int32Array(data.numUsers);
     const ci = new Int32Array(data.numItems);
@@ -97,8 +153,8 @@ export class CoClustering extends Recommender {
     const itemMean = rowMeans(byItem);
     const errU = new Float64Array(U);
     const errI = new Float64Array(I);
-    this.emit({ type: 'begin', label: 'fit', epochs: this.nEpochs });
-    for (let epoch = 0; epoch < this.nEpochs; epoch++) {
+    this.emit({ type: 'begin', label: 'fit', epochs: this.epochs });
+    for (let epoch = 0; epoch < this.epochs; epoch++) {
       const avg = this.averages(data, cu, ci);
       for (let u = 0; u < data.numUsers; u++) {
         errU.fill(0);
@@ -132,7 +188,7 @@ export class CoClustering extends Recommender {
         }
         ci[i] = argmin(errI);
       }
-      this.emit({ type: 'epoch', epoch, epochs: this.nEpochs, metrics: {} });
+      this.emit({ type: 'epoch', epoch, epochs: this.epochs, metrics: {} });
     }
     const avg = this.averages(data, cu, ci);
     this.cltrU = cu;
@@ -153,7 +209,9 @@ export class CoClustering extends Recommender {
   protected estimate(u: number, i: number): number {
     const a = this.cltrU[u]!;
     const b = this.cltrI[i]!;
-    return this.avgCo[a * this.nCltrI + b]! + (this.userMean[u]! - this.avgU[a]!) + (this.itemMean[i]! - this.avgI[b]!);
+    return (
+      this.avgCo[a * this.itemClusters + b]! + (this.userMean[u]! - this.avgU[a]!) + (this.itemMean[i]! - this.avgI[b]!)
+    );
   }
 
   protected getState(): RecommenderState {
@@ -188,5 +246,3 @@ function argmin(values: Float64Array): number {
   for (let k = 1; k < values.length; k++) if (values[k]! < values[best]!) best = k;
   return best;
 }
-
-registerRecommender(CoClustering);

@@ -5,6 +5,7 @@
 import { ArtifactError, ValueError, describeValue, type ConfigValue, type Rng } from '@plasticity/core';
 import type { RecommenderState } from '../recommender.js';
 import type { Csr, Interactions } from '../interactions.js';
+import { optionLabel, type OptionSchema, type WithAliases } from '../internal/options.js';
 
 /** Throws unless `value` is an integer ≥ `min`. */
 export function checkInt(owner: string, field: string, value: number, min: number): number {
@@ -41,39 +42,73 @@ export function rowMeans(csr: Csr): Float64Array {
   return out;
 }
 
-/** Surprise's `bsl_options`: how user and item biases are estimated. */
+/**
+ * How user and item biases are estimated (Surprise's `bsl_options`), by canonical names; the
+ * aliases in {@link BASELINE_ALIASES} (`n_epochs`, `reg_u`, `reg_i`, `reg`, `learning_rate` and the
+ * camelCase `nEpochs`, `regU`, `regI` of earlier releases) are accepted too.
+ */
 export interface BaselineOptions {
-  /** `'als'` (default: alternating least squares) or `'sgd'`. */
+  /** `'als'` (default: alternating least squares) or `'sgd'` (Surprise: `method`). */
   method?: 'als' | 'sgd';
-  /** Passes over the data. Default 10 (ALS) or 20 (SGD). */
-  nEpochs?: number;
-  /** ALS: item regularisation. Default 10. */
-  regI?: number;
-  /** ALS: user regularisation. Default 15. */
-  regU?: number;
-  /** SGD: regularisation. Default 0.02. */
-  reg?: number;
-  /** SGD: learning rate. Default 0.005. */
+  /** Passes over the ratings (Surprise: `n_epochs`). Default 10 (ALS) or 20 (SGD). */
+  epochs?: number;
+  /** ALS: the item-bias regularisation, added to each item's rating count (Surprise: `reg_i`). Default 10. */
+  regularizationItem?: number;
+  /** ALS: the user-bias regularisation (Surprise: `reg_u`). Default 15. */
+  regularizationUser?: number;
+  /** SGD: L2 regularisation of both biases (Surprise: `reg`). Default 0.02. */
+  regularization?: number;
+  /** SGD: step size (Surprise: `learning_rate`). Default 0.005. */
   learningRate?: number;
 }
 
+/** The aliases of the baseline options: alias → canonical name. */
+export const BASELINE_ALIASES = {
+  n_epochs: 'epochs',
+  nEpochs: 'epochs',
+  reg_i: 'regularizationItem',
+  regI: 'regularizationItem',
+  reg_u: 'regularizationUser',
+  regU: 'regularizationUser',
+  reg: 'regularization',
+  learning_rate: 'learningRate',
+} as const;
+
+/** The baseline options with their aliases (Surprise's `bsl_options` as written in Surprise). */
+export type BaselineOptionsInput = WithAliases<BaselineOptions, typeof BASELINE_ALIASES>;
+
+export const BASELINE_SCHEMA: OptionSchema = {
+  names: ['method', 'epochs', 'regularizationItem', 'regularizationUser', 'regularization', 'learningRate'],
+  aliases: BASELINE_ALIASES,
+};
+
 export type ResolvedBaselineOptions = Required<BaselineOptions>;
 
-export function resolveBaselineOptions(owner: string, options: BaselineOptions = {}): ResolvedBaselineOptions {
+/**
+ * Checks the (already canonical) baseline options `options` of `owner`; `given` and `schema` are
+ * the owner's raw config and schema, so messages name what the user typed.
+ */
+export function resolveBaselineOptions(
+  owner: string,
+  options: BaselineOptions = {},
+  given: unknown = {},
+  schema: OptionSchema = { names: ['baseline'], nested: { baseline: BASELINE_SCHEMA } },
+): ResolvedBaselineOptions {
+  const label = (name: string): string => optionLabel(given, schema, `baseline.${name}`);
   const method = options.method ?? 'als';
   if (method !== 'als' && method !== 'sgd') {
-    throw new ValueError(`${owner}: bsl.method must be 'als' or 'sgd', got ${describeValue(method)}.`, {
-      field: 'bsl.method',
+    throw new ValueError(`${owner}: ${label('method')} must be 'als' or 'sgd', got ${describeValue(method)}.`, {
+      field: 'baseline.method',
       value: method,
     });
   }
   return {
     method,
-    nEpochs: checkInt(owner, 'bsl.nEpochs', options.nEpochs ?? (method === 'als' ? 10 : 20), 0),
-    regI: checkNumber(owner, 'bsl.regI', options.regI ?? 10),
-    regU: checkNumber(owner, 'bsl.regU', options.regU ?? 15),
-    reg: checkNumber(owner, 'bsl.reg', options.reg ?? 0.02),
-    learningRate: checkNumber(owner, 'bsl.learningRate', options.learningRate ?? 0.005),
+    epochs: checkInt(owner, label('epochs'), options.epochs ?? (method === 'als' ? 10 : 20), 0),
+    regularizationItem: checkNumber(owner, label('regularizationItem'), options.regularizationItem ?? 10),
+    regularizationUser: checkNumber(owner, label('regularizationUser'), options.regularizationUser ?? 15),
+    regularization: checkNumber(owner, label('regularization'), options.regularization ?? 0.02),
+    learningRate: checkNumber(owner, label('learningRate'), options.learningRate ?? 0.005),
   };
 }
 
@@ -84,7 +119,7 @@ export function baselineConfig(options: ResolvedBaselineOptions): { [key: string
 /**
  * User and item biases `bu`, `bi` such that `mu + bu[u] + bi[i]` approximates the ratings, exactly
  * as Surprise's `compute_baselines`: ALS alternates closed-form item then user updates
- * (`bi = Σ(r - mu - bu) / (regI + |R(i)|)`, then `bu` likewise with `regU`); SGD visits the ratings
+ * (`bi = Σ(r - mu - bu) / (regularizationItem + |R(i)|)`, then `bu` likewise with `regularizationUser`); SGD visits the ratings
  * user by user with `b += lr (err - reg b)`.
  */
 export function computeBaselines(
@@ -97,25 +132,25 @@ export function computeBaselines(
   const bu = new Float64Array(data.numUsers);
   const bi = new Float64Array(data.numItems);
   if (options.method === 'als') {
-    for (let epoch = 0; epoch < options.nEpochs; epoch++) {
+    for (let epoch = 0; epoch < options.epochs; epoch++) {
       for (let i = 0; i < byItem.numRows; i++) {
         const start = byItem.indptr[i]!;
         const end = byItem.indptr[i + 1]!;
         let dev = 0;
         for (let k = start; k < end; k++) dev += byItem.values[k]! - mu - bu[byItem.indices[k]!]!;
-        bi[i] = dev / (options.regI + end - start);
+        bi[i] = dev / (options.regularizationItem + end - start);
       }
       for (let u = 0; u < byUser.numRows; u++) {
         const start = byUser.indptr[u]!;
         const end = byUser.indptr[u + 1]!;
         let dev = 0;
         for (let k = start; k < end; k++) dev += byUser.values[k]! - mu - bi[byUser.indices[k]!]!;
-        bu[u] = dev / (options.regU + end - start);
+        bu[u] = dev / (options.regularizationUser + end - start);
       }
     }
   } else {
-    const { reg, learningRate: lr } = options;
-    for (let epoch = 0; epoch < options.nEpochs; epoch++) {
+    const { regularization: reg, learningRate: lr } = options;
+    for (let epoch = 0; epoch < options.epochs; epoch++) {
       for (let u = 0; u < byUser.numRows; u++) {
         const end = byUser.indptr[u + 1]!;
         for (let k = byUser.indptr[u]!; k < end; k++) {

@@ -10,6 +10,10 @@ import { NMF } from './nmf.js';
 import { NormalPredictor } from './normal-predictor.js';
 import { SlopeOne } from './slope-one.js';
 import { SVD, SVDpp } from './svd.js';
+import { registerBuiltinRecommenders } from '../builtins.js';
+
+// Loading a saved model looks its class up by name: register the built-ins once.
+registerBuiltinRecommenders();
 
 // SVD and NMF train in the wasm plugin's kernels (MATRIX_FACTORIZATION_KERNELS), as in an app.
 registerBackendPlugin(wasmBackend);

@@ -1,21 +1,22 @@
 /**
  * Neighbourhood models (Surprise's `KNNBasic`, `KNNWithMeans`, `KNNWithZScore`, `KNNBaseline`):
- * the rating of `u` for `i` is a similarity-weighted mix of the ratings of `i` by the `k` users
- * most similar to `u` (user-based, default) — or of `u`'s ratings of the `k` items most similar to
- * `i` (item-based). Only neighbours with positive similarity count.
+ * the rating of `u` for `i` is a similarity-weighted mix of the ratings of `i` by the `neighbours`
+ * users most similar to `u` (user-based, default) — or of `u`'s ratings of the `neighbours` items
+ * most similar to `i` (item-based). Only neighbours with positive similarity count.
  *
  * @example
  * ```ts
- * const knn = await new KNNWithMeans({ k: 40, sim: { name: 'pearson', userBased: false } }).fit(train);
- * knn.predict('ann', 'alien');     // wasImpossible when fewer than minK neighbours (KNNBasic)
+ * const knn = await new KNNWithMeans({ neighbours: 40, similarity: { name: 'pearson', userBased: false } }).fit(train);
+ * knn.predict('ann', 'alien');     // wasImpossible when fewer than minNeighbours (KNNBasic)
  * knn.similarItems('alien', 10);   // item-based models only
  * ```
  */
-import { ValueError, describeValue, registerRecommender, type ConfigDict } from '@plasticity/core';
+import { ValueError, describeValue, type ConfigDict } from '@plasticity/core';
 import { FoldedUser, prepareFoldIn, type FoldIn, type FoldInOptions, type FoldInRating } from '../fold-in.js';
 import type { Csr, Interactions } from '../interactions.js';
 import { Recommender, type RecommenderState } from '../recommender.js';
 import {
+  BASELINE_SCHEMA,
   baselineConfig,
   checkInt,
   checkNumber,
@@ -24,8 +25,10 @@ import {
   resolveBaselineOptions,
   rowMeans,
   type BaselineOptions,
+  type BaselineOptionsInput,
   type ResolvedBaselineOptions,
 } from './common.js';
+import { optionLabel, resolveOptions, type OptionSchema, type WithAliases } from '../internal/options.js';
 import { stateF32 } from './common.js';
 import {
   SIMILARITIES,
@@ -36,27 +39,55 @@ import {
   type SimilarityParams,
 } from './similarities.js';
 
-/** Surprise's `sim_options`. */
+/**
+ * How neighbours are compared (Surprise's `sim_options`), by canonical names; Surprise's
+ * `user_based` and `min_support` are accepted too.
+ */
 export interface SimOptions {
-  /** `'msd'` (default), `'cosine'`, `'pearson'` or `'pearson_baseline'`. */
+  /** `'msd'` (default), `'cosine'`, `'pearson'` or `'pearson_baseline'` (Surprise: `name`). */
   name?: SimilarityName;
-  /** Similarities between users (default true) or between items. */
+  /** Similarities between users (default true) or between items (Surprise: `user_based`). */
   userBased?: boolean;
-  /** Pairs with fewer common ratings get similarity 0. Default 1. */
+  /** Pairs with fewer common ratings get similarity 0 (Surprise: `min_support`). Default 1. */
   minSupport?: number;
-  /** pearson_baseline shrinkage. Default 100. */
+  /** `pearson_baseline` shrinkage (Surprise: `shrinkage`). Default 100. */
   shrinkage?: number;
 }
 
+const SIM_ALIASES = { user_based: 'userBased', min_support: 'minSupport' } as const;
+const SIM_SCHEMA: OptionSchema = { names: ['name', 'userBased', 'minSupport', 'shrinkage'], aliases: SIM_ALIASES };
+
+/**
+ * The k-NN models' hyperparameters by their canonical names (what `getConfig()` returns). The
+ * constructors also take the aliases in {@link KNNBasic.aliases}: Surprise's `k`, `min_k`,
+ * `sim_options`, `bsl_options` and the `minK`, `sim`, `bsl` of earlier releases.
+ */
 export interface KNNConfig {
-  /** The most neighbours used. Default 40. */
-  k?: number;
-  /** The fewest neighbours needed (see each class for what happens with fewer). Default 1. */
-  minK?: number;
-  sim?: SimOptions;
-  /** Baseline estimation for KNNBaseline and pearson_baseline (Surprise's `bsl_options`). */
-  bsl?: BaselineOptions;
+  /** The most neighbours used per prediction (Surprise: `k`). Default 40. */
+  neighbours?: number;
+  /** The fewest neighbours needed (Surprise: `min_k`; see each class for what happens with fewer). Default 1. */
+  minNeighbours?: number;
+  /** How neighbours are compared (Surprise: `sim_options`). */
+  similarity?: WithAliases<SimOptions, typeof SIM_ALIASES>;
+  /** Baseline estimation for KNNBaseline and `pearson_baseline` (Surprise: `bsl_options`). */
+  baseline?: BaselineOptionsInput;
 }
+
+const KNN_ALIASES = {
+  k: 'neighbours',
+  min_k: 'minNeighbours',
+  minK: 'minNeighbours',
+  sim_options: 'similarity',
+  sim: 'similarity',
+  bsl_options: 'baseline',
+  bsl: 'baseline',
+} as const;
+
+const KNN_SCHEMA: OptionSchema = {
+  names: ['neighbours', 'minNeighbours', 'similarity', 'baseline'],
+  aliases: KNN_ALIASES,
+  nested: { similarity: SIM_SCHEMA, baseline: BASELINE_SCHEMA },
+};
 
 type Mode = 'basic' | 'means' | 'zscore' | 'baseline';
 
@@ -65,10 +96,16 @@ const MAX_SIM_ENTRIES = 2 ** 28;
 
 abstract class KNNBase extends Recommender implements FoldIn {
   protected abstract readonly mode: Mode;
-  readonly k: number;
-  readonly minK: number;
-  readonly sim: Required<SimOptions>;
-  readonly bsl: ResolvedBaselineOptions;
+  /** The accepted aliases of the k-NN options: alias → canonical name. */
+  static readonly aliases = KNN_ALIASES;
+  /** The resolved `neighbours` option: the most neighbours per prediction. */
+  readonly neighbours: number;
+  /** The resolved `minNeighbours` option. */
+  readonly minNeighbours: number;
+  /** The resolved `similarity` options. */
+  readonly similarity: Required<SimOptions>;
+  /** The resolved `baseline` options. */
+  readonly baseline: ResolvedBaselineOptions;
   /** `[nX, nX]` similarities, row-major. */
   private simMatrix: Float32Array = new Float32Array(0);
   private nX = 0;
@@ -86,33 +123,63 @@ abstract class KNNBase extends Recommender implements FoldIn {
   /** The ratings by the column side (items when user-based), set with the scratch buffers. */
   private yr?: Csr;
 
-  constructor(config: KNNConfig = {}) {
+  constructor(given: WithAliases<KNNConfig, typeof KNN_ALIASES> = {}) {
     super();
     const owner = (new.target as unknown as typeof Recommender).className;
-    this.k = checkInt(owner, 'k', config.k ?? 40, 1);
-    this.minK = checkInt(owner, 'minK', config.minK ?? 1, 0);
-    const name = config.sim?.name ?? 'msd';
+    const config = resolveOptions<KNNConfig & { similarity?: SimOptions; baseline?: BaselineOptions }>(
+      owner,
+      given,
+      KNN_SCHEMA,
+    );
+    const label = (name: string): string => optionLabel(given, KNN_SCHEMA, name);
+    this.neighbours = checkInt(owner, label('neighbours'), config.neighbours ?? 40, 1);
+    this.minNeighbours = checkInt(owner, label('minNeighbours'), config.minNeighbours ?? 1, 0);
+    const sim = config.similarity ?? {};
+    const name = sim.name ?? 'msd';
     if (!SIMILARITIES.includes(name)) {
       throw new ValueError(
-        `${owner}: sim.name must be one of ${SIMILARITIES.join(', ')}; got ${describeValue(name)}.`,
-        { field: 'sim.name', value: name },
+        `${owner}: ${label('similarity.name')} must be one of ${SIMILARITIES.join(', ')}; got ${describeValue(name)}.`,
+        { field: 'similarity.name', value: name },
       );
     }
-    this.sim = {
+    this.similarity = {
       name,
-      userBased: config.sim?.userBased ?? true,
-      minSupport: checkInt(owner, 'sim.minSupport', config.sim?.minSupport ?? 1, 0),
-      shrinkage: checkNumber(owner, 'sim.shrinkage', config.sim?.shrinkage ?? 100),
+      userBased: sim.userBased ?? true,
+      minSupport: checkInt(owner, label('similarity.minSupport'), sim.minSupport ?? 1, 0),
+      shrinkage: checkNumber(owner, label('similarity.shrinkage'), sim.shrinkage ?? 100),
     };
-    this.bsl = resolveBaselineOptions(owner, config.bsl);
+    this.baseline = resolveBaselineOptions(owner, config.baseline, given, KNN_SCHEMA);
   }
 
+  /** @deprecated The same as {@link KNNBasic.neighbours} (its name before 0.1). */
+  get k(): number {
+    return this.neighbours;
+  }
+
+  /** @deprecated The same as {@link KNNBasic.minNeighbours} (its name before 0.1). */
+  get minK(): number {
+    return this.minNeighbours;
+  }
+
+  /** @deprecated The same as {@link KNNBasic.similarity} (its name before 0.1). */
+  get sim(): Required<SimOptions> {
+    return this.similarity;
+  }
+
+  /** Every option by its canonical name. */
   getConfig(): ConfigDict {
-    return { k: this.k, minK: this.minK, sim: { ...this.sim }, bsl: baselineConfig(this.bsl) };
+    return {
+      neighbours: this.neighbours,
+      minNeighbours: this.minNeighbours,
+      similarity: { ...this.similarity },
+      baseline: baselineConfig(this.baseline),
+    };
   }
 
   private views(data: Interactions): { xr: Csr; yr: Csr } {
-    return this.sim.userBased ? { xr: data.byUser(), yr: data.byItem() } : { xr: data.byItem(), yr: data.byUser() };
+    return this.similarity.userBased
+      ? { xr: data.byUser(), yr: data.byItem() }
+      : { xr: data.byItem(), yr: data.byUser() };
   }
 
   protected fitModel(data: Interactions): void {
@@ -120,18 +187,18 @@ abstract class KNNBase extends Recommender implements FoldIn {
     const nX = xr.numRows;
     if (nX * nX > MAX_SIM_ENTRIES) {
       throw new ValueError(
-        `${(this.constructor as typeof Recommender).className}: ${nX} ${this.sim.userBased ? 'users' : 'items'} need a ` +
-          `${nX}×${nX} similarity matrix, too large; use ${this.sim.userBased ? 'item' : 'user'}-based similarities or a factor model.`,
-        { field: 'sim.userBased', value: this.sim.userBased },
+        `${(this.constructor as typeof Recommender).className}: ${nX} ${this.similarity.userBased ? 'users' : 'items'} need a ` +
+          `${nX}×${nX} similarity matrix, too large; use ${this.similarity.userBased ? 'item' : 'user'}-based similarities or a factor model.`,
+        { field: 'similarity.userBased', value: this.similarity.userBased },
       );
     }
     this.emit({ type: 'begin', label: 'fit', steps: nX });
     this.mu = data.globalMean;
-    const needBaselines = this.mode === 'baseline' || this.sim.name === 'pearson_baseline';
+    const needBaselines = this.mode === 'baseline' || this.similarity.name === 'pearson_baseline';
     if (needBaselines) {
-      const { bu, bi } = computeBaselines(data, this.bsl);
-      this.bx = Float32Array.from(this.sim.userBased ? bu : bi);
-      this.by = Float32Array.from(this.sim.userBased ? bi : bu);
+      const { bu, bi } = computeBaselines(data, this.baseline);
+      this.bx = Float32Array.from(this.similarity.userBased ? bu : bi);
+      this.by = Float32Array.from(this.similarity.userBased ? bi : bu);
     } else {
       this.bx = new Float32Array(0);
       this.by = new Float32Array(0);
@@ -154,7 +221,7 @@ abstract class KNNBase extends Recommender implements FoldIn {
   }
 
   private simParams(): SimilarityParams {
-    return { ...this.sim, mu: this.mu, xBias: this.bx, yBias: this.by };
+    return { ...this.similarity, mu: this.mu, xBias: this.bx, yBias: this.by };
   }
 
   private allocScratch(data: Interactions): void {
@@ -163,11 +230,11 @@ abstract class KNNBase extends Recommender implements FoldIn {
     let longest = 0;
     for (let y = 0; y < yr.numRows; y++) longest = Math.max(longest, yr.rowLength(y));
     // Fold-in (item-based) uses the new user's ratings as candidates: up to every item.
-    if (!this.sim.userBased) longest = Math.max(longest, xr.numRows);
+    if (!this.similarity.userBased) longest = Math.max(longest, xr.numRows);
     this.candSim = new Float64Array(longest);
     this.candVal = new Float64Array(longest);
     this.candX = new Int32Array(longest);
-    this.heap = new Int32Array(this.k);
+    this.heap = new Int32Array(this.neighbours);
   }
 
   /**
@@ -176,7 +243,8 @@ abstract class KNNBase extends Recommender implements FoldIn {
    * earlier candidate (as `heapq.nlargest`).
    */
   private selectNeighbours(n: number): number {
-    const { candSim, heap, k } = this;
+    const { candSim, heap } = this;
+    const k = this.neighbours;
     // "a is worse than b": lower similarity, or equal and later.
     const worse = (a: number, b: number): boolean => candSim[a]! < candSim[b]! || (candSim[a] === candSim[b] && a > b);
     let size = 0;
@@ -233,8 +301,8 @@ abstract class KNNBase extends Recommender implements FoldIn {
       else if (mode === 'zscore') sumRatings += (s * (r - means[nb]!)) / sigmas[nb]!;
       else sumRatings += s * (r - (this.mu + bx[nb]! + byY));
     }
-    if (mode === 'basic') return size < this.minK ? Number.NaN : sumRatings / sumSim;
-    if (size < this.minK) sumRatings = 0;
+    if (mode === 'basic') return size < this.minNeighbours ? Number.NaN : sumRatings / sumSim;
+    if (size < this.minNeighbours) sumRatings = 0;
     const ratio = sumSim === 0 ? 0 : sumRatings / sumSim;
     if (mode === 'means') return xMean + ratio;
     if (mode === 'zscore') return xMean + ratio * xSigma;
@@ -242,7 +310,7 @@ abstract class KNNBase extends Recommender implements FoldIn {
   }
 
   protected estimate(u: number, i: number): number {
-    const userBased = this.sim.userBased;
+    const userBased = this.similarity.userBased;
     const x = userBased ? u : i;
     const y = userBased ? i : u;
     const yr = this.yr!;
@@ -264,15 +332,15 @@ abstract class KNNBase extends Recommender implements FoldIn {
 
   protected override fallback(u: number | undefined, i: number | undefined): number {
     if (this.mode !== 'baseline') return this.data().globalMean;
-    const [bu, bi] = this.sim.userBased ? [this.bx, this.by] : [this.by, this.bx];
+    const [bu, bi] = this.similarity.userBased ? [this.bx, this.by] : [this.by, this.bx];
     return this.mu + (u === undefined ? 0 : bu[u]!) + (i === undefined ? 0 : bi[i]!);
   }
 
   protected override itemSimilarities(i: number, out: Float32Array): void {
-    if (this.sim.userBased) {
+    if (this.similarity.userBased) {
       const name = (this.constructor as typeof Recommender).className;
       throw new ValueError(
-        `${name} is user-based, so it has no item similarities; fit it with sim: { userBased: false } for similarItems.`,
+        `${name} is user-based, so it has no item similarities; fit it with similarity: { userBased: false } for similarItems.`,
         { field: 'sim.userBased', value: true },
       );
     }
@@ -297,11 +365,11 @@ abstract class KNNBase extends Recommender implements FoldIn {
     for (const r of input.ratings) ss += (r - mean) * (r - mean);
     const sigma = n > 0 && ss > 0 ? Math.sqrt(ss / n) : 1;
     const hasBsl = this.bx.length > 0;
-    const biasArray = this.sim.userBased ? this.by : this.bx;
-    const lambda = this.bsl.method === 'als' ? this.bsl.regU : this.bsl.reg * n;
+    const biasArray = this.similarity.userBased ? this.by : this.bx;
+    const lambda = this.baseline.method === 'als' ? this.baseline.regularizationUser : this.baseline.regularization * n;
     const bu = hasBsl && n > 0 ? foldInUserBias(input.items, input.ratings, this.mu, biasArray, lambda) : 0;
     let score: (i: number) => number;
-    if (this.sim.userBased) {
+    if (this.similarity.userBased) {
       const sims = new Float32Array(this.nX);
       similarityRow(
         input.items,
@@ -361,31 +429,94 @@ abstract class KNNBase extends Recommender implements FoldIn {
   }
 }
 
-/** `r̂ = Σ sim·r / Σ sim` over the k nearest neighbours; impossible with fewer than `minK`. */
+/**
+ * KNNBasic (Surprise's `KNNBasic`): `r̂ = Σ sim·r / Σ sim` over the k nearest neighbours; impossible with fewer than `minNeighbours`.
+ *
+ * Args (canonical name, then its aliases), the same for the four k-NN classes:
+ * - `neighbours` (`k`): the most neighbours per prediction. Default 40.
+ * - `minNeighbours` (`min_k`, `minK`): the fewest neighbours needed. Default 1.
+ * - `similarity` (`sim_options`, `sim`): `{ name: 'msd' | 'cosine' | 'pearson' | 'pearson_baseline',
+ *   userBased (user_based): true, minSupport (min_support): 1, shrinkage: 100 }`.
+ * - `baseline` (`bsl_options`, `bsl`): `{ method: 'als' | 'sgd', epochs (n_epochs), regularizationUser (reg_u),
+ *   regularizationItem (reg_i), regularization (reg), learningRate (learning_rate) }`, for
+ *   `KNNBaseline` and `pearson_baseline`.
+ *
+ * @example
+ * ```ts
+ * const model = await new KNNBasic({ neighbours: 20, similarity: { name: 'cosine' } }).fit(train);
+ * model.predict('ann', 'alien');
+ * ```
+ */
 export class KNNBasic extends KNNBase {
   static override className = 'KNNBasic';
   protected readonly mode = 'basic';
 }
 
-/** `r̂ = mean(x) + Σ sim·(r - mean(nb)) / Σ sim`; the mean alone with fewer than `minK`. */
+/**
+ * KNNWithMeans (Surprise's `KNNWithMeans`): `r̂ = mean(x) + Σ sim·(r - mean(nb)) / Σ sim`; the mean alone with fewer than `minNeighbours`.
+ *
+ * Args (canonical name, then its aliases), the same for the four k-NN classes:
+ * - `neighbours` (`k`): the most neighbours per prediction. Default 40.
+ * - `minNeighbours` (`min_k`, `minK`): the fewest neighbours needed. Default 1.
+ * - `similarity` (`sim_options`, `sim`): `{ name: 'msd' | 'cosine' | 'pearson' | 'pearson_baseline',
+ *   userBased (user_based): true, minSupport (min_support): 1, shrinkage: 100 }`.
+ * - `baseline` (`bsl_options`, `bsl`): `{ method: 'als' | 'sgd', epochs (n_epochs), regularizationUser (reg_u),
+ *   regularizationItem (reg_i), regularization (reg), learningRate (learning_rate) }`, for
+ *   `KNNBaseline` and `pearson_baseline`.
+ *
+ * @example
+ * ```ts
+ * const model = await new KNNWithMeans({ similarity: { name: 'pearson', userBased: false } }).fit(train);
+ * model.predict('ann', 'alien');
+ * ```
+ */
 export class KNNWithMeans extends KNNBase {
   static override className = 'KNNWithMeans';
   protected readonly mode = 'means';
 }
 
-/** `r̂ = mean(x) + sigma(x) · Σ sim·(r - mean(nb))/sigma(nb) / Σ sim`; the mean alone with fewer than `minK`. */
+/**
+ * KNNWithZScore (Surprise's `KNNWithZScore`): `r̂ = mean(x) + sigma(x) · Σ sim·(r - mean(nb))/sigma(nb) / Σ sim`; the mean alone with fewer than `minNeighbours`.
+ *
+ * Args (canonical name, then its aliases), the same for the four k-NN classes:
+ * - `neighbours` (`k`): the most neighbours per prediction. Default 40.
+ * - `minNeighbours` (`min_k`, `minK`): the fewest neighbours needed. Default 1.
+ * - `similarity` (`sim_options`, `sim`): `{ name: 'msd' | 'cosine' | 'pearson' | 'pearson_baseline',
+ *   userBased (user_based): true, minSupport (min_support): 1, shrinkage: 100 }`.
+ * - `baseline` (`bsl_options`, `bsl`): `{ method: 'als' | 'sgd', epochs (n_epochs), regularizationUser (reg_u),
+ *   regularizationItem (reg_i), regularization (reg), learningRate (learning_rate) }`, for
+ *   `KNNBaseline` and `pearson_baseline`.
+ *
+ * @example
+ * ```ts
+ * const model = await new KNNWithZScore({ k: 20, sim_options: { name: 'pearson' } }).fit(train); // Surprise's names
+ * model.predict('ann', 'alien');
+ * ```
+ */
 export class KNNWithZScore extends KNNBase {
   static override className = 'KNNWithZScore';
   protected readonly mode = 'zscore';
 }
 
-/** `r̂ = b(u,i) + Σ sim·(r - b(nb)) / Σ sim` with baselines `b = mu + bu + bi`; the baseline alone with fewer than `minK`. */
+/**
+ * KNNBaseline (Surprise's `KNNBaseline`): `r̂ = b(u,i) + Σ sim·(r - b(nb)) / Σ sim` with baselines `b = mu + bu + bi`; the baseline alone with fewer than `minNeighbours`.
+ *
+ * Args (canonical name, then its aliases), the same for the four k-NN classes:
+ * - `neighbours` (`k`): the most neighbours per prediction. Default 40.
+ * - `minNeighbours` (`min_k`, `minK`): the fewest neighbours needed. Default 1.
+ * - `similarity` (`sim_options`, `sim`): `{ name: 'msd' | 'cosine' | 'pearson' | 'pearson_baseline',
+ *   userBased (user_based): true, minSupport (min_support): 1, shrinkage: 100 }`.
+ * - `baseline` (`bsl_options`, `bsl`): `{ method: 'als' | 'sgd', epochs (n_epochs), regularizationUser (reg_u),
+ *   regularizationItem (reg_i), regularization (reg), learningRate (learning_rate) }`, for
+ *   `KNNBaseline` and `pearson_baseline`.
+ *
+ * @example
+ * ```ts
+ * const model = await new KNNBaseline({ similarity: { name: 'pearson_baseline' }, baseline: { method: 'sgd' } }).fit(train);
+ * model.predict('ann', 'alien');
+ * ```
+ */
 export class KNNBaseline extends KNNBase {
   static override className = 'KNNBaseline';
   protected readonly mode = 'baseline';
 }
-
-registerRecommender(KNNBasic);
-registerRecommender(KNNWithMeans);
-registerRecommender(KNNWithZScore);
-registerRecommender(KNNBaseline);

@@ -2,56 +2,135 @@
  * NMF (Surprise's `NMF`): non-negative matrix factorisation by Luo et al.'s multiplicative SGD
  * updates, which keep every factor ≥ 0 when initialised ≥ 0. Optional biases (off by default,
  * and then the prediction is `q_i·p_u`).
- *
- * @example
- * ```ts
- * const nmf = await new NMF({ nFactors: 15, seed: 1 }).fit(train);
- * nmf.predict('ann', 'alien').estimate;
- * ```
  */
-import { ValueError, createRng, describeValue, registerRecommender, type ConfigDict } from '@plasticity/core';
+import { ValueError, createRng, describeValue, type ConfigDict } from '@plasticity/core';
 import type { Csr, Interactions } from '../interactions.js';
 import { MemoryPlan, copyRows, instantiateKernels } from '../internal/kernels.js';
 import { Recommender, type RecommenderState } from '../recommender.js';
 import { checkInt, checkNumber, factorCosine } from './common.js';
+import { optionLabel, resolveOptions, type OptionSchema, type WithAliases } from '../internal/options.js';
 import { stateF32 } from './common.js';
 
+/**
+ * NMF's hyperparameters by their canonical names (what `getConfig()` returns). The constructor also
+ * takes the aliases in {@link NMF.aliases} (Surprise's `n_factors`, `reg_pu`, … and the camelCase
+ * `nFactors`, `regPu`, … of earlier releases).
+ */
 export interface NMFConfig {
-  /** Latent factors. Default 15. */
-  nFactors?: number;
-  /** Passes. Default 50. */
-  nEpochs?: number;
-  /** Use biases (default false; Surprise warns that they easily overfit). */
+  /** Latent factors per user and item (Surprise: `n_factors`). Default 15. */
+  factors?: number;
+  /** Passes over the ratings (Surprise: `n_epochs`). Default 50. */
+  epochs?: number;
+  /** Use biases `mu + bu + bi` (Surprise: `biased`). Default false (Surprise warns that they easily overfit). */
   biased?: boolean;
-  /** Regularisation of user and item factors. Default 0.06 each. */
-  regPu?: number;
-  regQi?: number;
-  /** Regularisation of the biases. Default 0.02 each. */
-  regBu?: number;
-  regBi?: number;
-  /** Learning rates of the biases. Default 0.005 each. */
-  lrBu?: number;
-  lrBi?: number;
-  /** Factors start uniform on `[initLow, initHigh)`. Default 0 and 1; `initLow` must be ≥ 0. */
+  /** Regularisation of the user factors `p_u` (Surprise: `reg_pu`). Default 0.06. */
+  regularizationUserFactors?: number;
+  /** Regularisation of the item factors `q_i` (Surprise: `reg_qi`). Default 0.06. */
+  regularizationItemFactors?: number;
+  /** Regularisation of the user biases (Surprise: `reg_bu`). Default 0.02. */
+  regularizationUserBias?: number;
+  /** Regularisation of the item biases (Surprise: `reg_bi`). Default 0.02. */
+  regularizationItemBias?: number;
+  /** SGD step size of the user biases (Surprise: `lr_bu`). Default 0.005. */
+  learningRateUserBias?: number;
+  /** SGD step size of the item biases (Surprise: `lr_bi`). Default 0.005. */
+  learningRateItemBias?: number;
+  /** Factors start uniform on `[initLow, initHigh)` (Surprise: `init_low`). Default 0; must be ≥ 0. */
   initLow?: number;
+  /** Upper end of the uniform initialisation (Surprise: `init_high`). Default 1. */
   initHigh?: number;
-  /** Seed of the initialisation. Default 0. */
+  /** Seed of the initialisation (Surprise: `random_state`). Default 0. */
   seed?: number;
 }
 
+const NMF_ALIASES = {
+  n_factors: 'factors',
+  nFactors: 'factors',
+  n_epochs: 'epochs',
+  nEpochs: 'epochs',
+  reg_pu: 'regularizationUserFactors',
+  regPu: 'regularizationUserFactors',
+  reg_qi: 'regularizationItemFactors',
+  regQi: 'regularizationItemFactors',
+  reg_bu: 'regularizationUserBias',
+  regBu: 'regularizationUserBias',
+  reg_bi: 'regularizationItemBias',
+  regBi: 'regularizationItemBias',
+  lr_bu: 'learningRateUserBias',
+  lrBu: 'learningRateUserBias',
+  lr_bi: 'learningRateItemBias',
+  lrBi: 'learningRateItemBias',
+  init_low: 'initLow',
+  init_high: 'initHigh',
+  random_state: 'seed',
+} as const;
+
+const NMF_SCHEMA: OptionSchema = {
+  names: [
+    'factors',
+    'epochs',
+    'biased',
+    'regularizationUserFactors',
+    'regularizationItemFactors',
+    'regularizationUserBias',
+    'regularizationItemBias',
+    'learningRateUserBias',
+    'learningRateItemBias',
+    'initLow',
+    'initHigh',
+    'seed',
+  ],
+  aliases: NMF_ALIASES,
+};
+
+/**
+ * NMF (Surprise's `NMF`): non-negative matrix factorisation `r̂ = q_i·p_u` (plus `mu + bu + bi`
+ * when `biased`), trained by Luo et al.'s multiplicative updates, which keep every factor ≥ 0 when
+ * initialised ≥ 0.
+ *
+ * Args (canonical name, then its aliases):
+ * - `factors` (`n_factors`, `nFactors`): latent dimension. Default 15.
+ * - `epochs` (`n_epochs`, `nEpochs`): passes. Default 50.
+ * - `biased`: add biases. Default false.
+ * - `regularizationUserFactors`, `regularizationItemFactors` (`reg_pu`, `reg_qi`): default 0.06.
+ * - `regularizationUserBias`, `regularizationItemBias` (`reg_bu`, `reg_bi`): default 0.02.
+ * - `learningRateUserBias`, `learningRateItemBias` (`lr_bu`, `lr_bi`): default 0.005.
+ * - `initLow`, `initHigh` (`init_low`, `init_high`): uniform initialisation range. Default 0, 1.
+ * - `seed` (`random_state`): default 0.
+ *
+ * @example
+ * ```ts
+ * const nmf = await new NMF({ factors: 15, seed: 1 }).fit(train);
+ * nmf.predict('ann', 'alien').estimate;
+ * ```
+ */
 export class NMF extends Recommender {
   static override className = 'NMF';
+  /** The accepted aliases of NMF's options: alias → canonical name. */
+  static readonly aliases = NMF_ALIASES;
+  /** @deprecated The same as {@link NMF.factors} (its name before 0.1). */
   readonly nFactors: number;
+  /** @deprecated The same as {@link NMF.epochs} (its name before 0.1). */
   readonly nEpochs: number;
+  /** The resolved `biased` option. */
   readonly biased: boolean;
+  /** The resolved `regularizationUserFactors` option. */
   readonly regPu: number;
+  /** The resolved `regularizationItemFactors` option. */
   readonly regQi: number;
+  /** The resolved `regularizationUserBias` option. */
   readonly regBu: number;
+  /** The resolved `regularizationItemBias` option. */
   readonly regBi: number;
+  /** The resolved `learningRateUserBias` option. */
   readonly lrBu: number;
+  /** The resolved `learningRateItemBias` option. */
   readonly lrBi: number;
+  /** The resolved `initLow` option. */
   readonly initLow: number;
+  /** The resolved `initHigh` option. */
   readonly initHigh: number;
+  /** The resolved `seed` option. */
   readonly seed: number;
   private bu: Float32Array = new Float32Array(0);
   private bi: Float32Array = new Float32Array(0);
@@ -59,31 +138,56 @@ export class NMF extends Recommender {
   private qi: Float32Array = new Float32Array(0);
   private mu = 0;
 
-  constructor(config: NMFConfig = {}) {
+  constructor(given: WithAliases<NMFConfig, typeof NMF.aliases> = {}) {
     super();
-    this.nFactors = checkInt('NMF', 'nFactors', config.nFactors ?? 15, 1);
-    this.nEpochs = checkInt('NMF', 'nEpochs', config.nEpochs ?? 50, 0);
+    const config = resolveOptions<NMFConfig>('NMF', given, NMF_SCHEMA);
+    const label = (name: string): string => optionLabel(given, NMF_SCHEMA, name);
+    this.nFactors = checkInt('NMF', label('factors'), config.factors ?? 15, 1);
+    this.nEpochs = checkInt('NMF', label('epochs'), config.epochs ?? 50, 0);
     this.biased = config.biased ?? false;
-    this.regPu = checkNumber('NMF', 'regPu', config.regPu ?? 0.06);
-    this.regQi = checkNumber('NMF', 'regQi', config.regQi ?? 0.06);
-    this.regBu = checkNumber('NMF', 'regBu', config.regBu ?? 0.02);
-    this.regBi = checkNumber('NMF', 'regBi', config.regBi ?? 0.02);
-    this.lrBu = checkNumber('NMF', 'lrBu', config.lrBu ?? 0.005);
-    this.lrBi = checkNumber('NMF', 'lrBi', config.lrBi ?? 0.005);
-    this.initLow = checkNumber('NMF', 'initLow', config.initLow ?? 0);
-    this.initHigh = checkNumber('NMF', 'initHigh', config.initHigh ?? 1);
+    this.regPu = checkNumber('NMF', label('regularizationUserFactors'), config.regularizationUserFactors ?? 0.06);
+    this.regQi = checkNumber('NMF', label('regularizationItemFactors'), config.regularizationItemFactors ?? 0.06);
+    this.regBu = checkNumber('NMF', label('regularizationUserBias'), config.regularizationUserBias ?? 0.02);
+    this.regBi = checkNumber('NMF', label('regularizationItemBias'), config.regularizationItemBias ?? 0.02);
+    this.lrBu = checkNumber('NMF', label('learningRateUserBias'), config.learningRateUserBias ?? 0.005);
+    this.lrBi = checkNumber('NMF', label('learningRateItemBias'), config.learningRateItemBias ?? 0.005);
+    this.initLow = checkNumber('NMF', label('initLow'), config.initLow ?? 0);
+    this.initHigh = checkNumber('NMF', label('initHigh'), config.initHigh ?? 1);
     if (this.initHigh <= this.initLow) {
       throw new ValueError(
         `NMF: initHigh (${describeValue(this.initHigh)}) must be greater than initLow (${describeValue(this.initLow)}).`,
         { field: 'initHigh', value: this.initHigh },
       );
     }
-    this.seed = checkInt('NMF', 'seed', config.seed ?? 0, 0);
+    this.seed = checkInt('NMF', label('seed'), config.seed ?? 0, 0);
   }
 
+  /** Latent factors per user and item. */
+  get factors(): number {
+    return this.nFactors;
+  }
+
+  /** Passes over the ratings. */
+  get epochs(): number {
+    return this.nEpochs;
+  }
+
+  /** Every option by its canonical name. */
   getConfig(): ConfigDict {
-    const { nFactors, nEpochs, biased, regPu, regQi, regBu, regBi, lrBu, lrBi, initLow, initHigh, seed } = this;
-    return { nFactors, nEpochs, biased, regPu, regQi, regBu, regBi, lrBu, lrBi, initLow, initHigh, seed };
+    return {
+      factors: this.nFactors,
+      epochs: this.nEpochs,
+      biased: this.biased,
+      regularizationUserFactors: this.regPu,
+      regularizationItemFactors: this.regQi,
+      regularizationUserBias: this.regBu,
+      regularizationItemBias: this.regBi,
+      learningRateUserBias: this.lrBu,
+      learningRateItemBias: this.lrBi,
+      initLow: this.initLow,
+      initHigh: this.initHigh,
+      seed: this.seed,
+    };
   }
 
   protected async fitModel(data: Interactions): Promise<void> {
@@ -354,5 +458,3 @@ function nmfSide(
   }
   return sse;
 }
-
-registerRecommender(NMF);

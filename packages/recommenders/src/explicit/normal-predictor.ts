@@ -3,30 +3,55 @@
  * the maximum-likelihood mean and standard deviation of the training ratings. The baseline any
  * model must beat; draws come from a seeded generator (saved with the model).
  */
-import { createRng, registerRecommender, type ConfigDict, type Rng, type RngState } from '@plasticity/core';
+import { createRng, type ConfigDict, type Rng, type RngState } from '@plasticity/core';
 import type { Interactions } from '../interactions.js';
 import { Recommender, type RecommenderState } from '../recommender.js';
 import { checkInt } from './common.js';
+import { resolveOptions, type OptionSchema, type WithAliases } from '../internal/options.js';
 
+/** NormalPredictor's options (what `getConfig()` returns); Surprise's `random_state` is an alias of `seed`. */
 export interface NormalPredictorConfig {
   /** Seed of the draws. Default 0. */
   seed?: number;
 }
 
+const NORMAL_PREDICTOR_ALIASES = { random_state: 'seed' } as const;
+const NORMAL_PREDICTOR_SCHEMA: OptionSchema = { names: ['seed'], aliases: NORMAL_PREDICTOR_ALIASES };
+
+/**
+ * NormalPredictor (Surprise's `NormalPredictor`): a random rating drawn from `N(mu, sigma²)`, with
+ * `mu` and `sigma` the maximum-likelihood mean and standard deviation of the training ratings. The
+ * baseline any model must beat.
+ *
+ * Args (canonical name, then its aliases):
+ * - `seed` (`random_state`): the seeded generator of the draws (saved with the model). Default 0.
+ *
+ * @example
+ * ```ts
+ * const model = await new NormalPredictor({ seed: 1 }).fit(ratings);
+ * model.predict('ann', 'alien').estimate; // a draw from N(mu, sigma²), clipped to the scale
+ * ```
+ */
 export class NormalPredictor extends Recommender {
   static override className = 'NormalPredictor';
+  /** The accepted aliases of NormalPredictor's options: alias → canonical name. */
+  static readonly aliases = NORMAL_PREDICTOR_ALIASES;
+  /** The resolved `seed` option. */
   readonly seed: number;
   private rng: Rng;
   /** The training mean and (population) standard deviation. */
   mu = 0;
+  /** The training ratings' (population) standard deviation, set by `fit`. */
   sigma = 0;
 
-  constructor(config: NormalPredictorConfig = {}) {
+  constructor(given: WithAliases<NormalPredictorConfig, typeof NormalPredictor.aliases> = {}) {
+    const config = resolveOptions<NormalPredictorConfig>('NormalPredictor', given, NORMAL_PREDICTOR_SCHEMA);
     super();
     this.seed = checkInt('NormalPredictor', 'seed', config.seed ?? 0, 0);
     this.rng = createRng(this.seed);
   }
 
+  /** Every option by its canonical name (what the constructor and `Recommender.load` take back). */
   getConfig(): ConfigDict {
     return { seed: this.seed };
   }
@@ -54,5 +79,3 @@ export class NormalPredictor extends Recommender {
     this.rng.setState(state.json.rng as unknown as RngState);
   }
 }
-
-registerRecommender(NormalPredictor);

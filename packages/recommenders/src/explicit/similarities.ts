@@ -6,6 +6,7 @@
  */
 import type { Csr } from '../interactions.js';
 
+/** Surprise's similarity measures for the k-NN models (`sim_options.name`). */
 export type SimilarityName = 'cosine' | 'msd' | 'pearson' | 'pearson_baseline';
 
 export const SIMILARITIES: readonly SimilarityName[] = ['cosine', 'msd', 'pearson', 'pearson_baseline'];

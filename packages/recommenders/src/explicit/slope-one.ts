@@ -10,12 +10,26 @@
  * model.predict('ann', 'alien').estimate;
  * ```
  */
-import { registerRecommender, type ConfigDict } from '@plasticity/core';
+import { type ConfigDict } from '@plasticity/core';
 import type { Interactions } from '../interactions.js';
 import { Recommender, type RecommenderState } from '../recommender.js';
+import { resolveOptions } from '../internal/options.js';
 import { rowMeans } from './common.js';
 import { stateF32, stateI32 } from './common.js';
 
+/**
+ * SlopeOne (Lemire & Maclachlan 2005, Surprise's `SlopeOne`): `r̂ = mean(u) + (1/|R_i(u)|) Σ_{j ∈
+ * R_i(u)} dev(i, j)`, where `dev(i, j)` is the mean difference between the ratings of `i` and `j`
+ * by the users who rated both and `R_i(u)` are the items `u` rated that share a user with `i`.
+ *
+ * Args: none (an option passed is an error).
+ *
+ * @example
+ * ```ts
+ * const model = await new SlopeOne().fit(ratings);
+ * model.predict('ann', 'alien').estimate;
+ * ```
+ */
 export class SlopeOne extends Recommender {
   static override className = 'SlopeOne';
   /** Row `i` of the deviation matrix: co-rated items `devIndices[devIndptr[i]..devIndptr[i+1])`. */
@@ -24,10 +38,12 @@ export class SlopeOne extends Recommender {
   private devValues: Float32Array = new Float32Array(0);
   private userMean: Float32Array = new Float32Array(0);
 
-  constructor(_config: Record<string, never> = {}) {
+  constructor(given: Record<string, never> = {}) {
     super();
+    resolveOptions('SlopeOne', given, { names: [] });
   }
 
+  /** Every option by its canonical name (what the constructor and `Recommender.load` take back). */
   getConfig(): ConfigDict {
     return {};
   }
@@ -132,5 +148,3 @@ export class SlopeOne extends Recommender {
     this.userMean = stateF32(state, 'userMean');
   }
 }
-
-registerRecommender(SlopeOne);

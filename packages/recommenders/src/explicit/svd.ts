@@ -4,14 +4,14 @@
  *
  * @example
  * ```ts
- * const svd = await new SVD({ nFactors: 50, seed: 7 }).fit(train);
+ * const svd = await new SVD({ factors: 50, seed: 7 }).fit(train);
  * svd.predict('ann', 'alien');     // { estimate: 3.9, wasImpossible: false, … }
  * svd.recommend('ann', 10);        // top-10 unseen items
  * svd.similarItems('alien', 5);    // cosine of item factors
  * svd.foldIn([{ item: 'alien', rating: 5 }]).recommend(10);
  * ```
  */
-import { createRng, registerRecommender, type ConfigDict } from '@plasticity/core';
+import { createRng, type ConfigDict } from '@plasticity/core';
 import { FoldedUser, prepareFoldIn, type FoldIn, type FoldInOptions, type FoldInRating } from '../fold-in.js';
 import type { Csr, Interactions } from '../interactions.js';
 import { Recommender, type RecommenderState } from '../recommender.js';
@@ -24,31 +24,49 @@ import {
   type KernelInstance,
 } from '../internal/kernels.js';
 import { checkInt, checkNumber, factorCosine, ridgeFoldIn, visitOrder, type VisitOrder } from './common.js';
+import { optionLabel, resolveOptions, type OptionSchema, type WithAliases } from '../internal/options.js';
 import { stateF32 } from './common.js';
 
+/**
+ * SVD's hyperparameters by their canonical names (what `getConfig()` returns). The constructor also
+ * takes the aliases in {@link SVD.aliases}: Surprise's snake_case names (`n_factors`, `lr_all`, …)
+ * and the camelCase forms of earlier releases (`nFactors`, `lrAll`, …).
+ */
 export interface SVDConfig {
-  /** Latent factors. Default 100. */
-  nFactors?: number;
-  /** SGD passes. Default 20. */
-  nEpochs?: number;
-  /** Use the biases `mu + bu + bi` (default true); false is probabilistic matrix factorisation. */
+  /** Latent factors per user and item (Surprise: `n_factors`). Default 100. */
+  factors?: number;
+  /** SGD passes over the ratings (Surprise: `n_epochs`). Default 20. */
+  epochs?: number;
+  /**
+   * Use the biases `mu + bu + bi` (Surprise: `biased`). Default true; false is probabilistic matrix
+   * factorisation `r̂ = q_i·p_u`.
+   */
   biased?: boolean;
-  /** Mean and standard deviation of the normal initialisation of the factors. Default 0 and 0.1. */
+  /** Mean of the normal initialisation of the factors (Surprise: `init_mean`). Default 0. */
   initMean?: number;
+  /** Standard deviation of the normal initialisation of the factors (Surprise: `init_std_dev`). Default 0.1. */
   initStd?: number;
-  /** Learning rate of every parameter (default 0.005) unless overridden below. */
-  lrAll?: number;
-  /** Regularisation of every parameter (default 0.02) unless overridden below. */
-  regAll?: number;
-  lrBu?: number;
-  lrBi?: number;
-  lrPu?: number;
-  lrQi?: number;
-  regBu?: number;
-  regBi?: number;
-  regPu?: number;
-  regQi?: number;
-  /** Seed of the initialisation and of the visiting order. Default 0. */
+  /** SGD step size of every parameter unless overridden below (Surprise: `lr_all`). Default 0.005 (SVD++: 0.007). */
+  learningRate?: number;
+  /** L2 regularisation of every parameter unless overridden below (Surprise: `reg_all`). Default 0.02. */
+  regularization?: number;
+  /** Step size of the user biases `bu` (Surprise: `lr_bu`). Default `learningRate`. */
+  learningRateUserBias?: number;
+  /** Step size of the item biases `bi` (Surprise: `lr_bi`). Default `learningRate`. */
+  learningRateItemBias?: number;
+  /** Step size of the user factors `p_u` (Surprise: `lr_pu`). Default `learningRate`. */
+  learningRateUserFactors?: number;
+  /** Step size of the item factors `q_i` (Surprise: `lr_qi`). Default `learningRate`. */
+  learningRateItemFactors?: number;
+  /** Regularisation of `bu` (Surprise: `reg_bu`). Default `regularization`. */
+  regularizationUserBias?: number;
+  /** Regularisation of `bi` (Surprise: `reg_bi`). Default `regularization`. */
+  regularizationItemBias?: number;
+  /** Regularisation of `p_u` (Surprise: `reg_pu`). Default `regularization`. */
+  regularizationUserFactors?: number;
+  /** Regularisation of `q_i` (Surprise: `reg_qi`). Default `regularization`. */
+  regularizationItemFactors?: number;
+  /** Seed of the initialisation and of the visiting order (Surprise: `random_state`). Default 0. */
   seed?: number;
   /**
    * Visit users, and each user's ratings, in a seeded random order (default true), as Surprise does
@@ -56,6 +74,61 @@ export interface SVDConfig {
    */
   shuffle?: boolean;
 }
+
+/** The aliases SVD and SVD++ share: alias → canonical name. */
+const FACTOR_ALIASES = {
+  n_factors: 'factors',
+  nFactors: 'factors',
+  n_epochs: 'epochs',
+  nEpochs: 'epochs',
+  init_mean: 'initMean',
+  init_std_dev: 'initStd',
+  initStdDev: 'initStd',
+  lr_all: 'learningRate',
+  lrAll: 'learningRate',
+  reg_all: 'regularization',
+  regAll: 'regularization',
+  lr_bu: 'learningRateUserBias',
+  lrBu: 'learningRateUserBias',
+  lr_bi: 'learningRateItemBias',
+  lrBi: 'learningRateItemBias',
+  lr_pu: 'learningRateUserFactors',
+  lrPu: 'learningRateUserFactors',
+  lr_qi: 'learningRateItemFactors',
+  lrQi: 'learningRateItemFactors',
+  reg_bu: 'regularizationUserBias',
+  regBu: 'regularizationUserBias',
+  reg_bi: 'regularizationItemBias',
+  regBi: 'regularizationItemBias',
+  reg_pu: 'regularizationUserFactors',
+  regPu: 'regularizationUserFactors',
+  reg_qi: 'regularizationItemFactors',
+  regQi: 'regularizationItemFactors',
+  random_state: 'seed',
+} as const;
+
+const FACTOR_NAMES = [
+  'factors',
+  'epochs',
+  'initMean',
+  'initStd',
+  'learningRate',
+  'regularization',
+  'learningRateUserBias',
+  'learningRateItemBias',
+  'learningRateUserFactors',
+  'learningRateItemFactors',
+  'regularizationUserBias',
+  'regularizationItemBias',
+  'regularizationUserFactors',
+  'regularizationItemFactors',
+  'seed',
+  'shuffle',
+] as const;
+
+/** SVD's accepted alias → canonical name. */
+export const SVD_ALIASES = FACTOR_ALIASES;
+const SVD_SCHEMA: OptionSchema = { names: [...FACTOR_NAMES, 'biased'], aliases: SVD_ALIASES };
 
 interface Rates {
   lrBu: number;
@@ -68,18 +141,27 @@ interface Rates {
   regQi: number;
 }
 
-function resolveRates(owner: string, config: SVDConfig, lrAll: number, regAll: number): Rates {
-  const lr = checkNumber(owner, 'lrAll', config.lrAll ?? lrAll);
-  const reg = checkNumber(owner, 'regAll', config.regAll ?? regAll);
+function resolveRates(
+  owner: string,
+  given: unknown,
+  schema: OptionSchema,
+  config: SVDConfig,
+  lrAll: number,
+  regAll: number,
+): Rates {
+  const rate = (name: keyof SVDConfig, value: number): number =>
+    checkNumber(owner, optionLabel(given, schema, name), value);
+  const lr = rate('learningRate', config.learningRate ?? lrAll);
+  const reg = rate('regularization', config.regularization ?? regAll);
   return {
-    lrBu: checkNumber(owner, 'lrBu', config.lrBu ?? lr),
-    lrBi: checkNumber(owner, 'lrBi', config.lrBi ?? lr),
-    lrPu: checkNumber(owner, 'lrPu', config.lrPu ?? lr),
-    lrQi: checkNumber(owner, 'lrQi', config.lrQi ?? lr),
-    regBu: checkNumber(owner, 'regBu', config.regBu ?? reg),
-    regBi: checkNumber(owner, 'regBi', config.regBi ?? reg),
-    regPu: checkNumber(owner, 'regPu', config.regPu ?? reg),
-    regQi: checkNumber(owner, 'regQi', config.regQi ?? reg),
+    lrBu: rate('learningRateUserBias', config.learningRateUserBias ?? lr),
+    lrBi: rate('learningRateItemBias', config.learningRateItemBias ?? lr),
+    lrPu: rate('learningRateUserFactors', config.learningRateUserFactors ?? lr),
+    lrQi: rate('learningRateItemFactors', config.learningRateItemFactors ?? lr),
+    regBu: rate('regularizationUserBias', config.regularizationUserBias ?? reg),
+    regBi: rate('regularizationItemBias', config.regularizationItemBias ?? reg),
+    regPu: rate('regularizationUserFactors', config.regularizationUserFactors ?? reg),
+    regQi: rate('regularizationItemFactors', config.regularizationItemFactors ?? reg),
   };
 }
 
@@ -91,42 +173,68 @@ function normalMatrix(rng: ReturnType<typeof createRng>, length: number, mean: n
 
 /** The shared part of SVD and SVD++: config, factors, scoring, similar items. */
 abstract class FactorModel extends Recommender {
+  /** @deprecated The same as {@link FactorModel.factors} (its name before 0.1). */
   readonly nFactors: number;
+  /** @deprecated The same as {@link FactorModel.epochs} (its name before 0.1). */
   readonly nEpochs: number;
+  /** The resolved `initMean` option. */
   readonly initMean: number;
+  /** The resolved `initStd` option. */
   readonly initStd: number;
+  /** The resolved `seed` option. */
   readonly seed: number;
+  /** The resolved `shuffle` option. */
   readonly shuffle: boolean;
+  /** The resolved per-parameter learning rates and regularisations. */
   readonly rates: Rates;
   protected bu: Float32Array = new Float32Array(0);
   protected bi: Float32Array = new Float32Array(0);
   protected pu: Float32Array = new Float32Array(0);
   protected qi: Float32Array = new Float32Array(0);
   protected mu = 0;
-  private readonly config: SVDConfig;
+  /** The options as given, by their canonical names. */
+  protected readonly config: SVDppConfig & { biased?: boolean };
 
-  constructor(owner: string, config: SVDConfig, defaults: { nFactors: number; lrAll: number }) {
+  constructor(
+    owner: string,
+    given: unknown,
+    schema: OptionSchema,
+    defaults: { factors: number; learningRate: number },
+  ) {
     super();
-    this.config = { ...config };
-    this.nFactors = checkInt(owner, 'nFactors', config.nFactors ?? defaults.nFactors, 1);
-    this.nEpochs = checkInt(owner, 'nEpochs', config.nEpochs ?? 20, 0);
-    this.initMean = checkNumber(owner, 'initMean', config.initMean ?? 0, -Infinity);
-    this.initStd = checkNumber(owner, 'initStd', config.initStd ?? 0.1);
-    this.seed = checkInt(owner, 'seed', config.seed ?? 0, 0);
+    const config = resolveOptions<SVDppConfig & { biased?: boolean }>(owner, given, schema);
+    const label = (name: string): string => optionLabel(given, schema, name);
+    this.config = config;
+    this.nFactors = checkInt(owner, label('factors'), config.factors ?? defaults.factors, 1);
+    this.nEpochs = checkInt(owner, label('epochs'), config.epochs ?? 20, 0);
+    this.initMean = checkNumber(owner, label('initMean'), config.initMean ?? 0, -Infinity);
+    this.initStd = checkNumber(owner, label('initStd'), config.initStd ?? 0.1);
+    this.seed = checkInt(owner, label('seed'), config.seed ?? 0, 0);
     this.shuffle = config.shuffle ?? true;
-    this.rates = resolveRates(owner, config, defaults.lrAll, 0.02);
+    this.rates = resolveRates(owner, given, schema, config, defaults.learningRate, 0.02);
   }
 
+  /** Latent factors per user and item. */
+  get factors(): number {
+    return this.nFactors;
+  }
+
+  /** SGD passes over the ratings. */
+  get epochs(): number {
+    return this.nEpochs;
+  }
+
+  /** The options given to the constructor, by their canonical names. */
   getConfig(): ConfigDict {
     return { ...this.config } as ConfigDict;
   }
 
-  /** The item factors `[numItems, nFactors]` (read-only view). */
+  /** The item factors `[numItems, factors]` (read-only view). */
   get itemFactors(): Float32Array {
     return this.qi;
   }
 
-  /** The user factors `[numUsers, nFactors]` (read-only view). */
+  /** The user factors `[numUsers, factors]` (read-only view). */
   get userFactors(): Float32Array {
     return this.pu;
   }
@@ -136,13 +244,40 @@ abstract class FactorModel extends Recommender {
   }
 }
 
+/**
+ * SVD (Surprise's `SVD`): biased matrix factorisation `r̂ = mu + bu + bi + q_i·p_u`, trained by SGD
+ * over the ratings, user by user, minimising the squared error plus L2 regularisation of `bu`,
+ * `bi`, `p_u` and `q_i`, with Surprise's defaults and update rules. Predictions are clipped to the
+ * rating scale; an unknown user or item contributes zero bias and factors.
+ *
+ * Args (canonical name, then its aliases):
+ * - `factors` (`n_factors`, `nFactors`): latent dimension. Default 100.
+ * - `epochs` (`n_epochs`, `nEpochs`): SGD passes. Default 20.
+ * - `biased`: use `mu + bu + bi`. Default true.
+ * - `learningRate` (`lr_all`, `lrAll`): step size per rating. Default 0.005.
+ * - `regularization` (`reg_all`, `regAll`): L2 weight. Default 0.02.
+ * - `learningRateUserBias` … `regularizationItemFactors` (`lr_bu` … `reg_qi`): per-parameter overrides.
+ * - `initMean`, `initStd` (`init_mean`, `init_std_dev`): normal initialisation of the factors. Default 0, 0.1.
+ * - `seed` (`random_state`): initialisation and visiting order. Default 0.
+ * - `shuffle`: visit users and ratings in a seeded random order. Default true.
+ *
+ * @example
+ * ```ts
+ * const svd = await new SVD({ factors: 50, epochs: 20, seed: 7 }).fit(train);
+ * svd.predict('ann', 'alien').estimate; // 3.9
+ * new SVD({ n_factors: 50 });           // Surprise's name works too
+ * ```
+ */
 export class SVD extends FactorModel implements FoldIn {
   static override className = 'SVD';
+  /** The accepted aliases of SVD's options: alias → canonical name. */
+  static readonly aliases = SVD_ALIASES;
+  /** Whether the prediction includes `mu + bu + bi` (the `biased` option). */
   readonly biased: boolean;
 
-  constructor(config: SVDConfig = {}) {
-    super('SVD', config, { nFactors: 100, lrAll: 0.005 });
-    this.biased = config.biased ?? true;
+  constructor(config: WithAliases<SVDConfig, typeof SVD.aliases> = {}) {
+    super('SVD', config, SVD_SCHEMA, { factors: 100, learningRate: 0.005 });
+    this.biased = this.config.biased ?? true;
   }
 
   protected async fitModel(data: Interactions): Promise<void> {
@@ -511,15 +646,32 @@ function scoreFactors(
   }
 }
 
+/** SVD++'s hyperparameters by their canonical names: SVD's (without `biased`) and the implicit factors' rates. */
 export interface SVDppConfig extends Omit<SVDConfig, 'biased'> {
-  lrYj?: number;
-  regYj?: number;
+  /** Step size of the implicit item factors `y_j` (Surprise: `lr_yj`). Default `learningRate`. */
+  learningRateImplicit?: number;
+  /** Regularisation of `y_j` (Surprise: `reg_yj`). Default `regularization`. */
+  regularizationImplicit?: number;
   /**
    * Accepted for Surprise compatibility; the ratings are always read from the CSR index, so this
    * changes nothing.
    */
   cacheRatings?: boolean;
 }
+
+/** SVD++'s accepted alias → canonical name: SVD's and `lr_yj`, `reg_yj`, `cache_ratings`. */
+export const SVDPP_ALIASES = {
+  ...FACTOR_ALIASES,
+  lr_yj: 'learningRateImplicit',
+  lrYj: 'learningRateImplicit',
+  reg_yj: 'regularizationImplicit',
+  regYj: 'regularizationImplicit',
+  cache_ratings: 'cacheRatings',
+} as const;
+const SVDPP_SCHEMA: OptionSchema = {
+  names: [...FACTOR_NAMES, 'learningRateImplicit', 'regularizationImplicit', 'cacheRatings'],
+  aliases: SVDPP_ALIASES,
+};
 
 /**
  * SVD++: `r̂ = mu + bu + bi + q_i·(p_u + |I_u|^-½ Σ_{j∈I_u} y_j)`. Defaults: 20 factors, 20 epochs,
@@ -532,16 +684,26 @@ export interface SVDppConfig extends Omit<SVDConfig, 'biased'> {
  */
 export class SVDpp extends FactorModel implements FoldIn {
   static override className = 'SVDpp';
+  /** The accepted aliases of SVD++'s options: alias → canonical name. */
+  static readonly aliases = SVDPP_ALIASES;
+  /** The resolved `learningRateImplicit` option (step size of the `y_j`). */
   readonly lrYj: number;
+  /** The resolved `regularizationImplicit` option (regularisation of the `y_j`). */
   readonly regYj: number;
   private yj: Float32Array = new Float32Array(0);
   /** Per user: `|I_u|^-½ Σ y_j`. */
   private implicit: Float32Array = new Float32Array(0);
 
-  constructor(config: SVDppConfig = {}) {
-    super('SVDpp', config, { nFactors: 20, lrAll: 0.007 });
-    this.lrYj = checkNumber('SVDpp', 'lrYj', config.lrYj ?? config.lrAll ?? 0.007);
-    this.regYj = checkNumber('SVDpp', 'regYj', config.regYj ?? config.regAll ?? 0.02);
+  constructor(config: WithAliases<SVDppConfig, typeof SVDpp.aliases> = {}) {
+    super('SVDpp', config, SVDPP_SCHEMA, { factors: 20, learningRate: 0.007 });
+    const c = this.config;
+    const label = (name: string): string => optionLabel(config, SVDPP_SCHEMA, name);
+    this.lrYj = checkNumber('SVDpp', label('learningRateImplicit'), c.learningRateImplicit ?? c.learningRate ?? 0.007);
+    this.regYj = checkNumber(
+      'SVDpp',
+      label('regularizationImplicit'),
+      c.regularizationImplicit ?? c.regularization ?? 0.02,
+    );
   }
 
   protected fitModel(data: Interactions): void {
@@ -704,6 +866,3 @@ export class SVDpp extends FactorModel implements FoldIn {
     this.computeImplicit(this.data());
   }
 }
-
-registerRecommender(SVD);
-registerRecommender(SVDpp);

@@ -44,9 +44,11 @@ export abstract class FactorRecommender extends Recommender {
   /** Per-item bias added to every score, when the model learns one. */
   protected itemBias: Float32Array | undefined;
   protected popularity: Float32Array | undefined;
+  /** Where all-items scoring runs (the `scoring` option). */
   scoring: ScoringEngine;
 
   constructor(
+    /** Latent dimension of the user and item vectors (the `factors` option). */
     readonly factors: number,
     scoring: ScoringEngine | undefined,
   ) {

@@ -170,6 +170,7 @@ export function rankingMetric(name: Exclude<RankingMetricName, 'auc'>, k = 10): 
   };
 }
 
+/** Options of {@link evaluateRanking}. */
 export interface RankingOptions {
   /** List length. Default 10. */
   k?: number;
@@ -182,6 +183,7 @@ export interface RankingOptions {
   coldUsers?: 'skip' | 'include';
 }
 
+/** What {@link evaluateRanking} returns: means, per-user values and how many users were evaluated. */
 export interface RankingReport {
   /** Metric name → mean over evaluated users (plus `coverage` when asked for). */
   mean: Record<string, number>;

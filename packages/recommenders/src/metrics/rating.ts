@@ -72,6 +72,9 @@ export function fcp(predictions: readonly (Scored & { user: Id })[]): number {
   return nc / (nc + nd);
 }
 
+/** Root mean squared error of the predictions (lower is better), as Surprise's `accuracy.rmse`. */
 export const RMSE: RatingMetric = { name: 'rmse', kind: 'rating', higherIsBetter: false, compute: rmse };
+/** Mean absolute error of the predictions (lower is better), as Surprise's `accuracy.mae`. */
 export const MAE: RatingMetric = { name: 'mae', kind: 'rating', higherIsBetter: false, compute: mae };
+/** Fraction of concordant pairs per user (higher is better), as Surprise's `accuracy.fcp`. */
 export const FCP: RatingMetric = { name: 'fcp', kind: 'rating', higherIsBetter: true, compute: fcp };
