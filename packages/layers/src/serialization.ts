@@ -37,6 +37,7 @@ import { Metric, registerBuiltinMetrics } from './metrics.js';
 import { Model, Sequential } from './model.js';
 import { registerBuiltinRegularizers } from './regularizers.js';
 
+/** Every built-in layer class, in registration order. */
 export const LAYER_CLASSES = [
   core.InputLayer,
   core.Dense,
@@ -251,6 +252,7 @@ function serializeIdentifiers(value: unknown): unknown {
   return value;
 }
 
+/** Options of `model.save(target, options)`. */
 export interface SaveOptions {
   /** Save the optimizer and its state, and the compile configuration (default true when compiled). */
   includeOptimizer?: boolean;

@@ -89,6 +89,7 @@ export function hasTfjsLayerConverter(kerasClassName: string): boolean {
   return converters.has(kerasClassName);
 }
 
+/** How {@link tfjsLayerConverter} maps a Keras/TF.js layer config to ours and back. */
 export interface TfjsConverterOptions {
   /** Keras config keys (camelCase) that have another name in our config: `{ depthwiseRegularizer: 'kernelRegularizer' }`. */
   rename?: Record<string, string>;
