@@ -33,6 +33,9 @@ export const PLUGIN_KINDS = [
   'recommender',
 ] as const;
 
+/**
+ * A kind of serializable plugin: `'layer'`, `'optimizer'`, `'schedule'`, `'loss'`, `'metric'`, `'initializer'`, `'regularizer'`, `'constraint'`, `'callback'`, `'recommender'`.
+ */
 export type PluginKind = (typeof PLUGIN_KINDS)[number];
 
 /** A JSON-compatible configuration value. */
@@ -44,12 +47,15 @@ export type ConfigDict = { [key: string]: ConfigValue | undefined };
 
 /** What a serialized plugin looks like inside an artifact. */
 export interface SerializedPlugin {
+  /** The registered class name. */
   className: string;
+  /** The instance's `getConfig()`. */
   config: ConfigDict;
 }
 
 /** An instance that can describe itself as a config. */
 export interface Serializable {
+  /** The JSON-safe options that rebuild this instance (through its constructor or `fromConfig`). */
   getConfig(): ConfigDict;
 }
 
@@ -58,12 +64,16 @@ export interface Serializable {
  * constructed with the config as its only argument.
  */
 export interface PluginClass<T extends Serializable = Serializable> {
+  /** The stable name it is saved under; changing it is a breaking change. */
   readonly className: string;
+  /** The JavaScript class name (used in messages). */
   readonly name: string;
+  /** Builds an instance from a saved config; default: `new Class(config)`. */
   fromConfig?(config: ConfigDict): T;
   new (...args: never[]): T;
 }
 
+/** Options of `registerPlugin` and the `register…` helpers. */
 export interface RegisterOptions {
   /**
    * Replace an existing registration of the same name instead of throwing. Use it for hot reload
