@@ -29,6 +29,7 @@ export { installExplicitTransposeMatMul, setExplicitTransposeMatMul } from './ke
 export { setStockConv2DBackpropInput } from './kernels/Conv2DBackpropInput.js';
 export { setSharedIdentity } from './kernels/simd.js';
 
+/** Options of the wasm backend's `load`, given as `useBackend('wasm', { options: { wasm: { … } } })`. */
 export interface WasmBackendOptions {
   /**
    * Threads for XNNPACK kernels, main thread included: a number (1–8) or `'auto'` (the number of
