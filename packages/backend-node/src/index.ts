@@ -25,6 +25,7 @@ export const NOT_INSTALLED_REASON =
   '@tensorflow/tfjs-node is not installed: npm install @tensorflow/tfjs-node ' +
   '(its install script downloads libtensorflow; needs network)';
 
+/** Options of `createNodeBackend(options)` (for tests and custom setups). */
 export interface CreateNodeBackendOptions {
   /**
    * Loads tfjs-node (default `import('@tensorflow/tfjs-node')`); tests inject a fake. Loading it

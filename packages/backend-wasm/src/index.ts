@@ -33,6 +33,7 @@ export { setStockConv2DBackpropInput } from './kernels/Conv2DBackpropInput.js';
 export { setSharedIdentity } from './kernels/simd.js';
 export { matrixFactorizationKernels } from './kernels/MatrixFactorization.js';
 
+/** Options of the wasm backend's `load`, given as `useBackend('wasm', { options: { wasm: { … } } })`. */
 export interface WasmBackendOptions {
   /**
    * Threads for XNNPACK kernels, main thread included: a number (1–8) or `'auto'` (the number of

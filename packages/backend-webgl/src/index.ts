@@ -33,7 +33,15 @@ function probeCanvas(): CanvasLike | undefined {
 }
 
 /** Which WebGL version a fresh context gets here (2, 1), or the reason there is none. */
-export function detectWebGL(canvas: CanvasLike | undefined = probeCanvas()): { version: 1 | 2 } | { reason: string } {
+export function detectWebGL(canvas: CanvasLike | undefined = probeCanvas()):
+  | {
+      /** The WebGL version a context opened with. */
+      version: 1 | 2;
+    }
+  | {
+      /** Why no WebGL context could be opened. */
+      reason: string;
+    } {
   if (canvas === undefined) {
     const node = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
     return {

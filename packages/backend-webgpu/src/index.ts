@@ -19,6 +19,9 @@ import type { BackendPlugin, BackendSupport } from '@plasticity/core';
 /** The Chromium SwiftShader (software) Vulkan driver on Debian (`apt-get install chromium`). */
 export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
+/**
+ * Options of the webgpu backend's `load`, given as `useBackend('webgpu', { options: { webgpu: { … } } })`.
+ */
 export interface WebGPUBackendOptions {
   /**
    * Node only: Dawn flags for `webgpu`'s `create(flags)`, e.g. `['enable-dawn-features=…']`.
@@ -33,15 +36,19 @@ interface GPUAdapterLike {
 
 /** The part of `navigator.gpu` this plugin uses. */
 export interface GPULike {
+  /** Resolves to an adapter, or null when none is available. */
   requestAdapter(options?: object): Promise<GPUAdapterLike | null>;
 }
 
 /** The part of the `webgpu` package (Dawn) this plugin uses. */
 export interface DawnModule {
+  /** A `navigator.gpu`-like entry point with the given Dawn toggles. */
   create(flags: string[]): GPULike;
+  /** The WebGPU globals (`GPUBufferUsage`, …) to install on `globalThis`. */
   globals: object;
 }
 
+/** Options of `createWebGPUBackend(options)` (for tests and custom setups). */
 export interface CreateWebGPUBackendOptions {
   /** How to load the `webgpu` package in Node (tests inject a fake). Default `import('webgpu')`. */
   loadDawn?: () => Promise<DawnModule>;

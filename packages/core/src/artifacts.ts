@@ -25,7 +25,9 @@ const DTYPE_BYTES: Record<string, number> = {
 
 /** One group of the weights manifest, as TF.js writes it. */
 export interface WeightsManifestGroup {
+  /** Shard file names, relative to `model.json`. */
   paths: string[];
+  /** Name, shape and dtype of each weight, in shard byte order. */
   weights: tf.io.WeightsManifestEntry[];
 }
 

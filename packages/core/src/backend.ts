@@ -24,6 +24,7 @@ import { forgetHostMemory, installHostKernelsFor, type HostMemory } from './host
 
 /** The result of a support check. */
 export interface BackendSupport {
+  /** Whether the backend can run here. */
   supported: boolean;
   /** Why the backend cannot run here, and what to install or change. Required when unsupported. */
   reason?: string;
@@ -58,6 +59,7 @@ export interface BackendPlugin<Options = unknown> {
 /** A backend choice: what `useBackend` accepts. */
 export type BackendSpec = 'auto' | string | readonly string[];
 
+/** Options of `useBackend(spec, options)`. */
 export interface UseBackendOptions {
   /** Options for each backend's `load`, by backend name, e.g. `{ wasm: { threads: 2 } }`. */
   options?: Readonly<Record<string, unknown>>;
@@ -73,8 +75,11 @@ export interface BackendChoice {
 
 /** One row of {@link listBackends}. */
 export interface BackendInfo {
+  /** The tfjs backend name. */
   name: string;
+  /** Its priority in `useBackend('auto')` (higher first). */
   priority: number;
+  /** One line about it. */
   description: string;
   /** Whether a Plasticity plugin provides it (otherwise only tfjs knows it). */
   plugin: boolean;

@@ -18,6 +18,7 @@
 export type ErrorCode =
   'E_SHAPE' | 'E_VALUE' | 'E_UNKNOWN_PLUGIN' | 'E_DUPLICATE_PLUGIN' | 'E_BACKEND_UNAVAILABLE' | 'E_ARTIFACT';
 
+/** Options of a {@link PlasticityError}. */
 export interface PlasticityErrorOptions {
   /** The underlying error, if this one wraps another. */
   cause?: unknown;
@@ -25,6 +26,7 @@ export interface PlasticityErrorOptions {
 
 /** Base class of every error thrown on purpose by a Plasticity package. */
 export class PlasticityError extends Error {
+  /** Stable machine-readable code (`'E_SHAPE'`, `'E_VALUE'`, …): branch on this, not on the message. */
   readonly code: ErrorCode;
 
   constructor(code: ErrorCode, message: string, options: PlasticityErrorOptions = {}) {
@@ -68,7 +70,9 @@ export class ValueError extends PlasticityError {
 
 /** A plugin (layer, optimizer, …) was looked up by a name nobody registered. */
 export class UnknownPluginError extends PlasticityError {
+  /** The plugin kind looked up (`'layer'`, `'optimizer'`, …). */
   readonly kind: string;
+  /** The class name nobody registered. */
   readonly pluginName: string;
 
   constructor(kind: string, pluginName: string, message: string) {
@@ -80,7 +84,9 @@ export class UnknownPluginError extends PlasticityError {
 
 /** A plugin name was registered twice for the same kind. */
 export class DuplicatePluginError extends PlasticityError {
+  /** The plugin kind. */
   readonly kind: string;
+  /** The class name registered twice. */
   readonly pluginName: string;
 
   constructor(kind: string, pluginName: string, message: string) {
@@ -92,12 +98,15 @@ export class DuplicatePluginError extends PlasticityError {
 
 /** Why one backend was not used. */
 export interface BackendSkip {
+  /** The backend plugin name. */
   name: string;
+  /** Why it was not used (what to install or enable). */
   reason: string;
 }
 
 /** No requested backend could be used. `skipped` says why for each one. */
 export class BackendUnavailableError extends PlasticityError {
+  /** Every backend tried, with why it was skipped. */
   readonly skipped: readonly BackendSkip[];
 
   constructor(message: string, skipped: readonly BackendSkip[], options?: PlasticityErrorOptions) {

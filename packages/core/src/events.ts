@@ -18,41 +18,58 @@ export type Metrics = Readonly<Record<string, number>>;
 
 /** The run starts. `epochs` and `steps` (per epoch) are totals when known. */
 export interface BeginEvent {
+  /** Event type. */
   type: 'begin';
   /** What runs, e.g. `'fit'`, `'cross-validation'`. */
   label?: string;
+  /** Planned epochs, when known. */
   epochs?: number;
+  /** Planned batches per epoch, when known. */
   steps?: number;
 }
 
 /** One batch (step) finished. `batch` counts from 0 within the epoch. */
 export interface BatchEvent {
+  /** Event type. */
   type: 'batch';
+  /** Epoch of the batch, from 0. */
   epoch: number;
+  /** Batch within the epoch, from 0. */
   batch: number;
   /** Steps in this epoch when known. */
   steps?: number;
+  /** The batch's loss and metrics by name. */
   metrics: Metrics;
 }
 
 /** One epoch finished. `epoch` counts from 0. */
 export interface EpochEvent {
+  /** Event type. */
   type: 'epoch';
+  /** The epoch that ended, from 0. */
   epoch: number;
+  /** Planned epochs, when known. */
   epochs?: number;
+  /** The epoch's loss, metrics and `val_*` values by name. */
   metrics: Metrics;
 }
 
 /** The run ended: normally, stopped early (`stopped: true`), or with an error. */
 export interface EndEvent {
+  /** Event type. */
   type: 'end';
+  /** The last epoch's metrics. */
   metrics?: Metrics;
+  /** Whether training stopped early (a callback set `stopTraining`). */
   stopped?: boolean;
+  /** The error message when training failed. */
   error?: string;
 }
 
+/** Any training event, discriminated by `type`. */
 export type TrainingEvent = BeginEvent | BatchEvent | EpochEvent | EndEvent;
 
+/** A function that receives training events (e.g. `renderProgress()` from `@plasticity/core/node`). */
 export type TrainingListener = (event: TrainingEvent) => void;
 
 function checkCount(value: unknown, field: string, allowUndefined: boolean): void {

@@ -25,9 +25,13 @@
  */
 export const ADAM_UPDATE_KERNEL = 'PlasticityAdamUpdate';
 
+/** Attributes of {@link ADAM_UPDATE_KERNEL}: one Adam/AdamW step, all scalars. */
 export interface AdamUpdateAttrs {
+  /** Decay of the first moment. */
   beta1: number;
+  /** Decay of the second moment. */
   beta2: number;
+  /** Added to the denominator. */
   epsilon: number;
   /** `sqrt(1 - beta2^t)` for step `t`. */
   bias2Sqrt: number;
@@ -48,9 +52,13 @@ export interface AdamUpdateAttrs {
  */
 export const MAX_POOL_ARGMAX_KERNEL = 'PlasticityMaxPoolArgmax';
 
+/** Attributes of {@link MAX_POOL_ARGMAX_KERNEL}. */
 export interface MaxPoolArgmaxAttrs {
+  /** Window `[height, width]`. */
   filterSize: [number, number];
+  /** Step between windows `[height, width]`. */
   strides: [number, number];
+  /** `'valid'` or `'same'` padding (TensorFlow's rule). */
   pad: 'valid' | 'same';
 }
 

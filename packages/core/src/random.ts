@@ -12,14 +12,17 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ValueError, describeValue } from './errors.js';
 import type { Rng } from './rng.js';
 
+/** Options of `randomTensor(shape, rng, options)`. */
 export interface RandomTensorOptions {
   /** Default `'uniform'`. */
   distribution?: 'uniform' | 'normal' | 'truncatedNormal';
   /** Uniform range (default [0, 1)). */
   min?: number;
+  /** Upper bound (exclusive) of the uniform range. Default 1. */
   max?: number;
   /** Normal parameters (default 0 and 1). */
   mean?: number;
+  /** Standard deviation of the normal draws (before truncation for `'truncatedNormal'`). Default 1. */
   std?: number;
 }
 

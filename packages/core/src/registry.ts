@@ -33,6 +33,9 @@ export const PLUGIN_KINDS = [
   'recommender',
 ] as const;
 
+/**
+ * A kind of serializable plugin: `'layer'`, `'optimizer'`, `'schedule'`, `'loss'`, `'metric'`, `'initializer'`, `'regularizer'`, `'constraint'`, `'callback'`, `'recommender'`.
+ */
 export type PluginKind = (typeof PLUGIN_KINDS)[number];
 
 /** A JSON-compatible configuration value. */
@@ -44,12 +47,15 @@ export type ConfigDict = { [key: string]: ConfigValue | undefined };
 
 /** What a serialized plugin looks like inside an artifact. */
 export interface SerializedPlugin {
+  /** The registered class name. */
   className: string;
+  /** The instance's `getConfig()`. */
   config: ConfigDict;
 }
 
 /** An instance that can describe itself as a config. */
 export interface Serializable {
+  /** The JSON-safe options that rebuild this instance (through its constructor or `fromConfig`). */
   getConfig(): ConfigDict;
 }
 
@@ -85,6 +91,7 @@ export type SerializableClass<T extends Serializable = Serializable> =
 /** The older name of {@link SerializableClass}; the same type. */
 export type PluginClass<T extends Serializable = Serializable> = SerializableClass<T>;
 
+/** Options of `registerPlugin` and the `register…` helpers. */
 export interface RegisterOptions {
   /**
    * Replace an existing registration of the same name instead of throwing. Use it for hot reload

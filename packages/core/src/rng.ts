@@ -21,14 +21,19 @@ import { ValueError, describeValue } from './errors.js';
 
 /** A complete, JSON-safe snapshot of a generator (to resume a shuffle after loading). */
 export interface RngState {
+  /** High 32 bits of the 64-bit PCG state. */
   stateHi: number;
+  /** Low 32 bits of the 64-bit PCG state. */
   stateLo: number;
+  /** High 32 bits of the stream increment. */
   incHi: number;
+  /** Low 32 bits of the stream increment. */
   incLo: number;
   /** The second normal of the last polar-method pair, if not yet used. */
   spareNormal: number | null;
 }
 
+/** Options of `createRng(seed, options)`. */
 export interface RngOptions {
   /**
    * The PCG stream (sequence) selector; generators with the same seed and different streams are
@@ -170,7 +175,14 @@ export class Rng {
   }
 
   /** Shuffles `items` in place (Fisher–Yates) and returns it. */
-  shuffle<T, A extends { length: number; [index: number]: T }>(items: A): A {
+  shuffle<
+    T,
+    A extends {
+      /** Number of items. */
+      length: number;
+      [index: number]: T;
+    },
+  >(items: A): A {
     for (let i = items.length - 1; i > 0; i--) {
       const j = this.int(i + 1);
       const tmp = items[i] as T;

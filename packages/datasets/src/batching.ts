@@ -14,7 +14,9 @@ export type TensorTree = tf.Tensor | tf.Tensor[] | { [name: string]: tf.Tensor }
 
 /** A training batch: the shape of `@plasticity/layers`' `Batch`. */
 export interface TensorBatch<X extends TensorTree = TensorTree, Y extends TensorTree = TensorTree> {
+  /** The inputs of the batch, `[batch, …]`. */
   x: X;
+  /** The targets of the batch, `[batch, …]`. */
   y: Y;
 }
 
@@ -45,11 +47,13 @@ function mapTree<T extends TensorTree>(tree: T, f: (t: tf.Tensor) => tf.Tensor):
   return Object.fromEntries(Object.entries(tree).map(([k, t]) => [k, f(t)])) as T;
 }
 
+/** Options of {@link batches}. */
 export interface BatchesOptions<X extends TensorTree, Y extends TensorTree> {
   /** Inputs: tensors whose first dimension is the sample index. */
   x: X;
   /** Targets, with the same number of samples as `x`. */
   y: Y;
+  /** Samples per batch (a positive integer). */
   batchSize: number;
   /** Shuffle the samples each epoch. Default false. */
   shuffle?: boolean;
@@ -126,11 +130,15 @@ export function batches<X extends TensorTree, Y extends TensorTree>(options: Bat
 
 /** One sample from an async source: numbers for x (and y), flattened row-major. */
 export interface Sample {
+  /** The input features, flattened (`xShape` gives the shape). */
   x: ArrayLike<number>;
+  /** The target: numbers (`yShape`) or one number (e.g. a class id). */
   y: ArrayLike<number> | number;
 }
 
+/** Options of {@link batchesAsync}. */
 export interface AsyncBatchesOptions {
+  /** Samples per batch (a positive integer). */
   batchSize: number;
   /** Shape of one sample's x (without the batch dimension), e.g. `[784]` or `[28, 28, 1]`. */
   xShape: number[];
@@ -143,8 +151,13 @@ export interface AsyncBatchesOptions {
    * at least as large as the source gives a uniform shuffle. Default 0 (no shuffle).
    */
   shuffleBuffer?: number;
+  /** Seed of the shuffle buffer. Default 0. */
   seed?: number;
+  /** Drop the last batch when it is smaller than `batchSize`. Default false. */
   dropRemainder?: boolean;
+  /**
+   * Hand the batch tensors to the caller instead of disposing each when the next is requested. Default false.
+   */
   keep?: boolean;
 }
 

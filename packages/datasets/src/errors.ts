@@ -10,6 +10,7 @@ export type IdxProblem = 'magic' | 'dtype' | 'truncated' | 'gzip';
 
 /** An IDX file (MNIST family) is malformed: wrong magic, unknown dtype code, or shorter than its header says. */
 export class IdxFormatError extends ArtifactError {
+  /** What is wrong: `'magic'` (not IDX), `'dtype'` (unknown type code), `'truncated'` or `'gzip'`. */
   readonly problem: IdxProblem;
 
   constructor(file: string, problem: IdxProblem, message: string, options?: PlasticityErrorOptions) {
@@ -34,6 +35,7 @@ export class DatasetNotFoundError extends ArtifactError {
 
 /** A CSV (or other text) record could not be parsed or converted. `line` is 1-based. */
 export class CsvParseError extends ArtifactError {
+  /** 1-based line of the file where parsing failed. */
   readonly line: number;
   /** The column at fault, when the record parsed but a value could not be converted. */
   readonly column: string | undefined;
@@ -47,8 +49,11 @@ export class CsvParseError extends ArtifactError {
 
 /** A downloaded or cached file does not have the checksum it should. */
 export class ChecksumError extends ArtifactError {
+  /** The hash algorithm checked. */
   readonly algorithm: 'sha256' | 'md5';
+  /** The expected digest (hex). */
   readonly expected: string;
+  /** The file's digest (hex). */
   readonly actual: string;
 
   constructor(file: string, algorithm: 'sha256' | 'md5', expected: string, actual: string) {

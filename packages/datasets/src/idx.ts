@@ -10,18 +10,27 @@ export type IdxDtype = 'ubyte' | 'byte' | 'short' | 'int' | 'float' | 'double';
 
 /** The typed array each IDX dtype decodes to. */
 export interface IdxDataByType {
+  /** Type code 0x08. */
   ubyte: Uint8Array;
+  /** Type code 0x09. */
   byte: Int8Array;
+  /** Type code 0x0b. */
   short: Int16Array;
+  /** Type code 0x0c. */
   int: Int32Array;
+  /** Type code 0x0d. */
   float: Float32Array;
+  /** Type code 0x0e. */
   double: Float64Array;
 }
 
 /** A decoded IDX file: `data` holds `shape.reduce(×)` values, row-major, in the platform's byte order. */
 export interface IdxArray<D extends IdxDtype = IdxDtype> {
+  /** Element type from the header. */
   dtype: D;
+  /** Dimensions from the header, e.g. `[60000, 28, 28]`. */
   shape: number[];
+  /** The elements in row-major order, in native byte order. */
   data: IdxDataByType[D];
 }
 

@@ -12,8 +12,11 @@ export interface ImageSet<Images extends Float32Array | Uint8Array = Float32Arra
   images: Images;
   /** `[count]` class indices. */
   labels: Uint8Array;
+  /** Number of images. */
   count: number;
+  /** Image height in pixels (28 for MNIST). */
   rows: number;
+  /** Image width in pixels (28 for MNIST). */
   cols: number;
 }
 
@@ -31,6 +34,7 @@ export const FASHION_MNIST_CLASSES: readonly string[] = [
   'Ankle boot',
 ];
 
+/** Options of the image-set readers. */
 export interface ImageSetOptions {
   /** Keep only the first `limit` samples. */
   limit?: number;
@@ -91,6 +95,7 @@ export function imageSetFromIdx(
   return { images: out, labels: (labels.data as Uint8Array).slice(0, count), count, rows, cols };
 }
 
+/** Options of {@link imageTensors}. */
 export interface ImageTensorOptions {
   /** `'flat'`: x is `[N, rows*cols]`; `'image'`: x is `[N, rows, cols, 1]` (NHWC). Default `'flat'`. */
   layout?: 'flat' | 'image';
@@ -111,7 +116,15 @@ export interface ImageTensorOptions {
  * tf.dispose([x, y]);
  * ```
  */
-export function imageTensors(set: ImageSet, options: ImageTensorOptions = {}): { x: tf.Tensor; y: tf.Tensor } {
+export function imageTensors(
+  set: ImageSet,
+  options: ImageTensorOptions = {},
+): {
+  /** Images: `[count, rows·cols]` (`layout: 'flat'`) or `[count, rows, cols, 1]` (`'image'`). */
+  x: tf.Tensor;
+  /** Labels: `[count, numClasses]` one-hot float32, or `[count]` int32 with `labels: 'int'`. */
+  y: tf.Tensor;
+} {
   const numClasses = options.numClasses ?? 10;
   const layout = options.layout ?? 'flat';
   const labels = options.labels ?? 'onehot';

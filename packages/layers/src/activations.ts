@@ -4,10 +4,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ValueError, describeValue } from '@plasticity/core';
 
+/** An element-wise activation function. */
 export type ActivationFn = (x: tf.Tensor) => tf.Tensor;
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 
+/**
+ * The activations layers accept by name (`activation: 'relu'`): linear, relu, relu6, sigmoid, hardSigmoid, tanh, softmax, logSoftmax, elu, selu, softplus, softsign, swish, gelu (tanh approximation), geluExact, mish (Keras names).
+ */
 export const ACTIVATIONS: Readonly<Record<string, ActivationFn>> = {
   linear: (x) => x,
   relu: (x) => tf.relu(x),

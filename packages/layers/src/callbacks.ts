@@ -20,20 +20,29 @@ export type Logs = Record<string, number>;
 
 /** Base class of callbacks: override the hooks you need. */
 export class Callback implements Serializable {
+  /** The registered name this callback saves under. */
   static readonly className: string = 'Callback';
   /** Set by `fit` (or a custom loop) before `onTrainBegin`. */
   model: Model | undefined;
   /** The run's planned epochs and steps per epoch when known (set with the model). */
   params: { epochs?: number; steps?: number } = {};
+  /** Attaches the model being trained; `fit` calls it before `onTrainBegin`. */
   setModel(model: Model): void {
     this.model = model;
   }
+  /** Called once before the first epoch. */
   onTrainBegin(_logs?: Logs): void | Promise<void> {}
+  /** Called once after the last epoch (or after training stopped), with the last epoch's logs. */
   onTrainEnd(_logs?: Logs): void | Promise<void> {}
+  /** Called at the start of epoch `epoch` (from 0). */
   onEpochBegin(_epoch: number, _logs?: Logs): void | Promise<void> {}
+  /** Called at the end of epoch `epoch` with its logs (`loss`, metrics, `val_*`). */
   onEpochEnd(_epoch: number, _logs?: Logs): void | Promise<void> {}
+  /** Called before batch `batch` (from 0 in each epoch). */
   onBatchBegin(_batch: number, _logs?: Logs): void | Promise<void> {}
+  /** Called after batch `batch` with its logs (`loss`, metrics). */
   onBatchEnd(_batch: number, _logs?: Logs): void | Promise<void> {}
+  /** The options that rebuild this callback (JSON-safe). */
   getConfig(): ConfigDict {
     return {};
   }
@@ -56,7 +65,9 @@ export class Callback implements Serializable {
  * ```
  */
 export class CallbackList {
+  /** The callbacks, called in order. */
   readonly callbacks: Callback[];
+  /** Emits core training events (`trainBegin`, `epoch`, `batch`, …) to progress listeners. */
   readonly progress: ProgressEmitter;
   private readonly epochs: number | undefined;
   private readonly steps: number | undefined;
@@ -92,6 +103,7 @@ export class CallbackList {
   }
   private readonly label: string | undefined;
 
+  /** Emits the begin event and calls every `onTrainBegin`. */
   async trainBegin(): Promise<void> {
     this.progress.emit({
       type: 'begin',
@@ -101,12 +113,15 @@ export class CallbackList {
     });
     for (const cb of this.callbacks) await cb.onTrainBegin();
   }
+  /** Calls every `onEpochBegin`. */
   async epochBegin(epoch: number): Promise<void> {
     for (const cb of this.callbacks) await cb.onEpochBegin(epoch);
   }
+  /** Calls every `onBatchBegin`. */
   async batchBegin(batch: number): Promise<void> {
     for (const cb of this.callbacks) await cb.onBatchBegin(batch);
   }
+  /** Calls every `onBatchEnd` and emits a batch event with `logs`. */
   async batchEnd(epoch: number, batch: number, logs: Logs): Promise<void> {
     this.progress.emit({
       type: 'batch',
@@ -117,6 +132,7 @@ export class CallbackList {
     });
     for (const cb of this.callbacks) await cb.onBatchEnd(batch, logs);
   }
+  /** Calls every `onEpochEnd` and emits an epoch event with `logs`. */
   async epochEnd(epoch: number, logs: Logs): Promise<void> {
     this.lastLogs = logs;
     for (const cb of this.callbacks) await cb.onEpochEnd(epoch, logs);
@@ -131,6 +147,7 @@ export class CallbackList {
   markStopped(): void {
     this.stopped = true;
   }
+  /** Calls every `onTrainEnd` and emits the end event (with `error` when training failed). */
   async trainEnd(error?: unknown): Promise<void> {
     for (const cb of this.callbacks) await cb.onTrainEnd(this.lastLogs);
     this.progress.emit({
@@ -144,8 +161,11 @@ export class CallbackList {
 
 /** Records every epoch's logs: `history.history.loss[epoch]`. */
 export class History extends Callback {
+  /** Registered name: `History`. */
   static override readonly className = 'History';
+  /** The epochs seen, from 0. */
   readonly epoch: number[] = [];
+  /** Every log key's values, one per epoch: `history.loss[epoch]`. */
   readonly history: Record<string, number[]> = {};
   override onEpochEnd(epoch: number, logs: Logs = {}): void {
     this.epoch.push(epoch);
@@ -161,6 +181,9 @@ export function monitorMode(monitor: string, mode: Mode): 'min' | 'max' {
   return /acc|auc|precision|recall|r2/.test(monitor) ? 'max' : 'min';
 }
 
+/**
+ * The value of `monitor` in `logs`; undefined (with a console warning naming `owner`) when it is missing.
+ */
 export function readMonitor(owner: string, monitor: string, logs: Logs | undefined): number | undefined {
   const value = logs?.[monitor];
   if (value === undefined) {
@@ -174,15 +197,23 @@ export function readMonitor(owner: string, monitor: string, logs: Logs | undefin
  * `restoreBestWeights`, puts back the weights of the best epoch (TF.js throws "not implemented").
  */
 export class EarlyStopping extends Callback {
+  /** Registered name: `EarlyStopping`. */
   static override readonly className = 'EarlyStopping';
+  /** The log key watched. Default `'val_loss'`. */
   readonly monitor: string;
+  /** Smallest change that counts as an improvement. Default 0. */
   readonly minDelta: number;
+  /** Epochs without improvement before stopping. Default 0. */
   readonly patience: number;
+  /** Whether lower (`'min'`) or higher (`'max'`) is better; `'auto'` picks from the key's name. */
   readonly mode: 'min' | 'max';
+  /** Training stops unless `monitor` beats this value within `patience` epochs. Default none. */
   readonly baseline: number | undefined;
+  /** Whether the best epoch's weights are put back at the end. Default false. */
   readonly restoreBestWeights: boolean;
   /** The epoch training stopped at, or 0. */
   stoppedEpoch = 0;
+  /** The epoch with the best `monitor` value so far. */
   bestEpoch = 0;
   private best = Infinity;
   private wait = 0;
@@ -270,7 +301,11 @@ export class EarlyStopping extends Callback {
 
 /** Multiplies the learning rate by `factor` when `monitor` plateaus (PyTorch/Keras semantics). */
 export class ReduceLROnPlateau extends Callback {
+  /** Registered name: `ReduceLROnPlateau`. */
   static override readonly className = 'ReduceLROnPlateau';
+  /**
+   * The log key watched. Default `'val_loss'`; options also `factor` (0.1), `patience` (10), `minDelta` (1e-4), `cooldown` (0), `minLearningRate` (0), `mode`.
+   */
   readonly monitor: string;
   private readonly tracker: PlateauTracker;
   constructor(
@@ -309,6 +344,7 @@ export class ReduceLROnPlateau extends Callback {
 
 /** Sets the learning rate at the start of each epoch from `schedule(epoch, currentLr)`. */
 export class LearningRateScheduler extends Callback {
+  /** Registered name: `LearningRateScheduler`. */
   static override readonly className = 'LearningRateScheduler';
   constructor(private readonly schedule: (epoch: number, learningRate: number) => number) {
     super();
@@ -331,6 +367,7 @@ export class LearningRateScheduler extends Callback {
 
 /** Stops training as soon as the batch loss is NaN or infinite. */
 export class TerminateOnNaN extends Callback {
+  /** Registered name: `TerminateOnNaN`. */
   static override readonly className = 'TerminateOnNaN';
   override onBatchEnd(batch: number, logs?: Logs): void {
     const loss = logs?.['loss'];
@@ -341,6 +378,7 @@ export class TerminateOnNaN extends Callback {
   }
 }
 
+/** Registers the built-in callbacks with core (idempotent). */
 export function registerBuiltinCallbacks(): void {
   for (const cls of [History, EarlyStopping, ReduceLROnPlateau, TerminateOnNaN]) registerCallback(cls);
 }

@@ -52,6 +52,7 @@ export function formatCheckpointPath(template: string, values: Logs): string {
   });
 }
 
+/** Options of {@link ModelCheckpoint} (Keras names). */
 export interface ModelCheckpointConfig {
   /** Where to save: an IO URL, with optional placeholders: `'file://./ckpt/epoch-{epoch:02d}-{val_loss:.3f}'`. */
   filepath: string;
@@ -86,11 +87,17 @@ export interface ModelCheckpointConfig {
  */
 export class ModelCheckpoint extends Callback {
   static override readonly className = 'ModelCheckpoint';
+  /** IO URL template of each save, with `{epoch}`, `{batch}` and log-key placeholders. */
   readonly filepath: string;
+  /** The log key compared with `saveBestOnly`. Default `'val_loss'`. */
   readonly monitor: string;
+  /** Whether lower or higher `monitor` is better (`'auto'` resolved from the key's name). */
   readonly mode: 'min' | 'max';
+  /** Whether to save only when `monitor` improves. Default false. */
   readonly saveBestOnly: boolean;
+  /** Whether to save weights alone (read back with `loadWeights`). Default false. */
   readonly saveWeightsOnly: boolean;
+  /** `'epoch'` (default) or a number of batches between saves. */
   readonly saveFreq: 'epoch' | number;
   /** The best `monitor` value seen so far (kept across `fit` calls, as Keras). */
   best: number;

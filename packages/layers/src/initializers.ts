@@ -19,7 +19,12 @@ import {
 } from '@plasticity/core';
 
 /** Fan-in and fan-out of a weight shape, as Keras computes them. */
-export function computeFans(shape: readonly number[]): { fanIn: number; fanOut: number } {
+export function computeFans(shape: readonly number[]): {
+  /** Inputs per output unit (rows × receptive field). */
+  fanIn: number;
+  /** Outputs per input unit (columns × receptive field). */
+  fanOut: number;
+} {
   if (shape.length === 0) return { fanIn: 1, fanOut: 1 };
   if (shape.length === 1) return { fanIn: shape[0]!, fanOut: shape[0]! };
   if (shape.length === 2) return { fanIn: shape[0]!, fanOut: shape[1]! };
@@ -39,30 +44,48 @@ export function setInitializerSeed(seed: number): void {
 
 /** Base class: `apply(shape)` returns a new float32 tensor. */
 export abstract class Initializer implements Serializable {
+  /** The registered name this initializer saves under (e.g. `'GlorotUniform'`). */
   static readonly className: string;
+  /**
+   * A new tensor of `shape` filled by this initializer; the caller owns (and disposes) it.
+   * @param shape the weight's shape, e.g. `[inputFeatures, units]` for a Dense kernel.
+   * @param dtype element type; float32 unless the initializer says otherwise.
+   */
   abstract apply(shape: readonly number[], dtype?: tf.DataType): tf.Tensor;
+  /** The options that rebuild this initializer (JSON-safe); saved in a model's `model.json`. */
   getConfig(): ConfigDict {
     return {};
   }
 }
 
 abstract class SeededInitializer extends Initializer {
+  /** Seed of this initializer's own generator; undefined draws from the global one (`setInitializerSeed`). */
   readonly seed: number | undefined;
   private rng: Rng | undefined;
   constructor(config: { seed?: number } = {}) {
     super();
     this.seed = config.seed;
   }
+  /** The random generator the next `apply` draws from. */
   protected generator(): Rng {
     if (this.seed === undefined) return globalRng;
     this.rng ??= createRng(this.seed);
     return this.rng;
   }
+  /** The options that rebuild this initializer (JSON-safe), `seed` included when set. */
   override getConfig(): ConfigDict {
     return this.seed === undefined ? {} : { seed: this.seed };
   }
 }
 
+/**
+ * Fills with 0: the default bias initializer.
+ *
+ * @example
+ * ```ts
+ * new Dense({ units: 4, biasInitializer: new Zeros() });
+ * ```
+ */
 export class Zeros extends Initializer {
   static override readonly className = 'Zeros';
   apply(shape: readonly number[], dtype: tf.DataType = 'float32'): tf.Tensor {
@@ -70,6 +93,7 @@ export class Zeros extends Initializer {
   }
 }
 
+/** Fills with 1 (e.g. a BatchNormalization `gamma`). */
 export class Ones extends Initializer {
   static override readonly className = 'Ones';
   apply(shape: readonly number[], dtype: tf.DataType = 'float32'): tf.Tensor {
@@ -77,8 +101,15 @@ export class Ones extends Initializer {
   }
 }
 
+/**
+ * Fills with one value.
+ *
+ * Args (config):
+ * - `value`: the fill value. Default 0.
+ */
 export class Constant extends Initializer {
   static override readonly className = 'Constant';
+  /** The fill value. */
   readonly value: number;
   constructor(config: { value?: number } = {}) {
     super();
@@ -92,9 +123,19 @@ export class Constant extends Initializer {
   }
 }
 
+/**
+ * Uniform draws on [`minval`, `maxval`).
+ *
+ * Args (config):
+ * - `minval`: lower bound. Default -0.05.
+ * - `maxval`: upper bound (exclusive). Default 0.05.
+ * - `seed`: seed of its own PCG32 generator; default: the global initializer generator.
+ */
 export class RandomUniform extends SeededInitializer {
   static override readonly className = 'RandomUniform';
+  /** Lower bound of the draws. */
   readonly minval: number;
+  /** Upper bound (exclusive) of the draws. */
   readonly maxval: number;
   constructor(config: { minval?: number; maxval?: number; seed?: number } = {}) {
     super(config);
@@ -109,9 +150,19 @@ export class RandomUniform extends SeededInitializer {
   }
 }
 
+/**
+ * Normal draws N(`mean`, `stddev`²).
+ *
+ * Args (config):
+ * - `mean`: default 0.
+ * - `stddev`: standard deviation. Default 0.05.
+ * - `seed`: seed of its own generator; default: the global initializer generator.
+ */
 export class RandomNormal extends SeededInitializer {
   static override readonly className = 'RandomNormal';
+  /** Mean of the draws. */
   readonly mean: number;
+  /** Standard deviation of the draws. */
   readonly stddev: number;
   constructor(config: { mean?: number; stddev?: number; seed?: number } = {}) {
     super(config);
@@ -126,9 +177,20 @@ export class RandomNormal extends SeededInitializer {
   }
 }
 
+/**
+ * Normal draws N(`mean`, `stddev`²) redrawn when more than two standard deviations from the mean
+ * (Keras and TF.js `TruncatedNormal`).
+ *
+ * Args (config):
+ * - `mean`: default 0.
+ * - `stddev`: standard deviation before truncation. Default 0.05.
+ * - `seed`: seed of its own generator; default: the global initializer generator.
+ */
 export class TruncatedNormal extends SeededInitializer {
   static override readonly className = 'TruncatedNormal';
+  /** Mean of the draws. */
   readonly mean: number;
+  /** Standard deviation before truncation. */
   readonly stddev: number;
   constructor(config: { mean?: number; stddev?: number; seed?: number } = {}) {
     super(config);
@@ -157,8 +219,11 @@ type Distribution = 'uniform' | 'normal' | 'truncatedNormal';
  */
 export class VarianceScaling extends SeededInitializer {
   static override readonly className: string = 'VarianceScaling';
+  /** Variance numerator: variance = `scale / n`. Default 1. */
   readonly scale: number;
+  /** Which fan `n` is: `'fanIn'` (default), `'fanOut'` or `'fanAvg'` (their mean). */
   readonly mode: Mode;
+  /** `'truncatedNormal'` (default), `'normal'` or `'uniform'`. */
   readonly distribution: Distribution;
   constructor(config: { scale?: number; mode?: Mode; distribution?: Distribution; seed?: number } = {}) {
     super(config);
@@ -208,16 +273,36 @@ function preset(className: string, scale: number, mode: Mode, distribution: Dist
   return cls;
 }
 
+/**
+ * Glorot (Xavier) uniform: `VarianceScaling({ scale: 1, mode: 'fanAvg', distribution: 'uniform' })`; the default Dense
+ * and Conv kernel initializer. Config: `{ seed? }`.
+ */
 export const GlorotUniform = preset('GlorotUniform', 1, 'fanAvg', 'uniform');
+/**
+ * Glorot (Xavier) normal: `VarianceScaling({ scale: 1, mode: 'fanAvg', distribution: 'truncatedNormal' })`. Config: `{ seed? }`.
+ */
 export const GlorotNormal = preset('GlorotNormal', 1, 'fanAvg', 'truncatedNormal');
+/**
+ * He (Kaiming) uniform, for ReLU layers: `VarianceScaling({ scale: 2, mode: 'fanIn', distribution: 'uniform' })`. Config: `{ seed? }`.
+ */
 export const HeUniform = preset('HeUniform', 2, 'fanIn', 'uniform');
+/**
+ * He (Kaiming) normal, for ReLU layers: `VarianceScaling({ scale: 2, mode: 'fanIn', distribution: 'truncatedNormal' })`. Config: `{ seed? }`.
+ */
 export const HeNormal = preset('HeNormal', 2, 'fanIn', 'truncatedNormal');
+/**
+ * LeCun uniform (SELU networks): `VarianceScaling({ scale: 1, mode: 'fanIn', distribution: 'uniform' })`. Config: `{ seed? }`.
+ */
 export const LecunUniform = preset('LecunUniform', 1, 'fanIn', 'uniform');
+/**
+ * LeCun normal (SELU networks): `VarianceScaling({ scale: 1, mode: 'fanIn', distribution: 'truncatedNormal' })`. Config: `{ seed? }`.
+ */
 export const LecunNormal = preset('LecunNormal', 1, 'fanIn', 'truncatedNormal');
 
 /** A random orthogonal matrix (Saxe et al. 2014) by Gram–Schmidt on normal draws, times `gain`. */
 export class Orthogonal extends SeededInitializer {
   static override readonly className = 'Orthogonal';
+  /** Multiplier of the orthogonal matrix. Default 1. */
   readonly gain: number;
   constructor(config: { gain?: number; seed?: number } = {}) {
     super(config);
@@ -261,6 +346,7 @@ export class Orthogonal extends SeededInitializer {
   }
 }
 
+/** Every built-in initializer class, in registration order. */
 export const INITIALIZER_CLASSES = [
   Zeros,
   Ones,

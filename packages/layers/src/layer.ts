@@ -75,15 +75,21 @@ let nextSymbolicId = 0;
 
 /** A placeholder for a tensor in a model graph: a shape, a dtype and the node that makes it. */
 export class SymbolicTensor {
+  /** Unique id within the process. */
   readonly id = nextSymbolicId++;
   constructor(
+    /** Shape with `null` for unknown sizes, batch first: `[null, features]`. */
     readonly shape: Shape,
+    /** Element type of the tensor it stands for. */
     readonly dtype: tf.DataType,
     /** The node that produces it (set right after construction). */
     public node: Node | undefined,
+    /** Which output of its node it is (0 for single-output layers). */
     readonly outputIndex: number,
+    /** Display name, `<layer>/<outputIndex>`-like. */
     readonly name: string,
   ) {}
+  /** Number of dimensions, batch included. */
   get rank(): number {
     return this.shape.length;
   }
@@ -92,9 +98,13 @@ export class SymbolicTensor {
 /** One application of a layer to symbolic inputs. */
 export class Node {
   constructor(
+    /** The layer that was applied. */
     readonly layer: Layer,
+    /** The symbolic inputs it was applied to. */
     readonly inputs: SymbolicTensor[],
+    /** The symbolic outputs it produced. */
     readonly outputs: SymbolicTensor[],
+    /** Extra call arguments (e.g. `initialState`), replayed when the graph runs. */
     readonly callArgs: Readonly<Record<string, unknown>>,
   ) {}
   /** Index of this node in its layer's `inboundNodes`. */
@@ -103,14 +113,17 @@ export class Node {
   }
 }
 
+/** Options every layer accepts (the Keras base-layer arguments). */
 export interface LayerConfig {
   /** Unique within a model; generated from the class name if omitted (`dense`, `dense_1`, …). */
   name?: string;
+  /** Whether training updates its weights. Default true. */
   trainable?: boolean;
   /** Input shape without the batch dimension, for the first layer of a Sequential model. */
   inputShape?: Shape;
   /** Full input shape including the batch dimension. */
   batchInputShape?: Shape;
+  /** Element type of its weights and outputs. Default `'float32'`. */
   dtype?: tf.DataType;
 }
 
@@ -118,9 +131,13 @@ export interface LayerConfig {
 export interface LayerWeight {
   /** Name within the layer (`kernel`, `bias`, `movingMean`). */
   name: string;
+  /** The tfjs variable holding the value, named `<layer>/<name>`. */
   variable: tf.Variable;
+  /** False for statistics such as BatchNormalization moving averages. */
   trainable: boolean;
+  /** Penalty added to the loss in training, if any. */
   regularizer: Regularizer | undefined;
+  /** Projection applied after each update, if any. */
   constraint: Constraint | undefined;
 }
 
@@ -149,20 +166,49 @@ function uniqueVariableName(name: string): string {
   return `${name}_${i}`;
 }
 
+/** `x` if it is an array, else `[x]`. */
 export function toList<T>(x: T | T[]): T[] {
   return Array.isArray(x) ? x : [x];
 }
 
-/** Base class of every layer and model. */
+/**
+ * Base class of every layer and model. A subclass implements `call` (and `build` to create its
+ * weights with `addWeight` from the first input shape), has a `static className` and lists its
+ * options in `ownConfig()`; `registerLayer(MyLayer)` makes it save and load like a built-in.
+ *
+ * Args (config, {@link LayerConfig}): `name`, `trainable`, `inputShape` / `batchInputShape`, `dtype`.
+ *
+ * @example
+ * ```ts
+ * class Scale extends Layer {
+ *   static override readonly className = 'MyApp>Scale';
+ *   private factor?: tf.Variable;
+ *   override build(shape: Shape | Shape[]): void {
+ *     this.factor = this.addWeight('factor', [(shape as Shape).at(-1)!], { initializer: 'ones' });
+ *     this.built = true;
+ *   }
+ *   call(x: tf.Tensor | tf.Tensor[]): tf.Tensor {
+ *     return tf.mul(x as tf.Tensor, this.factor!); // [batch, features] × [features]
+ *   }
+ * }
+ * registerLayer(Scale);
+ * ```
+ */
 export abstract class Layer implements Serializable {
+  /** The registered name this class saves under (`Dense`, or `MyApp>Scale` for plugins). */
   static readonly className: string;
 
+  /** Unique within a model; prefixes its weight names (`<name>/kernel`). */
   readonly name: string;
+  /** Whether `build` has created the weights. */
   built = false;
   /** Nodes where this layer was applied to symbolic inputs. */
   readonly inboundNodes: Node[] = [];
+  /** Declared input shape with the batch dimension (`[null, ...inputShape]`), if one was given. */
   readonly batchInputShape: Shape | undefined;
+  /** Element type of the weights and outputs. */
   readonly dtype: tf.DataType;
+  /** The weights this layer created with `addWeight`, in creation order. */
   protected readonly layerWeights: LayerWeight[] = [];
   private trainableValue: boolean;
   /**
@@ -191,6 +237,7 @@ export abstract class Layer implements Serializable {
   get trainable(): boolean {
     return this.trainableValue;
   }
+  /** Freezes (false) or unfreezes (true) the layer. */
   set trainable(value: boolean) {
     this.trainableValue = value;
   }
@@ -224,7 +271,12 @@ export abstract class Layer implements Serializable {
     inputs: tf.Tensor | tf.Tensor[],
     args: CallArgs,
     mask: MaskArg,
-  ): { outputs: tf.Tensor | tf.Tensor[]; mask: MaskArg } {
+  ): {
+    /** What `call` returned. */
+    outputs: tf.Tensor | tf.Tensor[];
+    /** The outputs' mask, from `computeMask`. */
+    mask: MaskArg;
+  } {
     const empty = isEmptyMask(mask);
     // Only layers that support masking see the mask in `call`; the others ignore it anyway.
     const outputs = this.call(inputs, empty || !this.supportsMasking ? args : { ...args, mask });
@@ -429,6 +481,9 @@ export abstract class Layer implements Serializable {
     return {};
   }
 
+  /**
+   * The options that rebuild this layer (`name`, `trainable`, `dtype`, input shape and `ownConfig()`); saved in `model.json`.
+   */
   getConfig(): ConfigDict {
     const config: ConfigDict = { name: this.name, trainable: this.trainable, dtype: this.dtype, ...this.ownConfig() };
     if (this.batchInputShape !== undefined) config['batchInputShape'] = [...this.batchInputShape];

@@ -20,8 +20,15 @@ const EPSILON = 1e-7;
 
 /** Base class: `call` returns per-sample losses, shape [batch] (or [batch, …] for sequences). */
 export abstract class Loss implements Serializable {
+  /**
+   * The registered name this loss saves under (`compile({ loss })` also accepts it, or a Keras alias like `'mse'`).
+   */
   static readonly className: string;
+  /**
+   * Per-sample losses `[batch]` (or `[batch, time]` for sequences) for targets `yTrue` and predictions `yPred` of the same shape (integer `[batch]` targets for sparse losses).
+   */
   abstract call(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor;
+  /** The options that rebuild this loss (JSON-safe). */
   getConfig(): ConfigDict {
     return {};
   }
@@ -29,6 +36,7 @@ export abstract class Loss implements Serializable {
 
 const meanLast = (x: tf.Tensor): tf.Tensor => tf.mean(x, -1);
 
+/** Mean over the last axis of (y − p)² (`loss: 'mse'`). */
 export class MeanSquaredError extends Loss {
   static override readonly className = 'MeanSquaredError';
   call(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
@@ -36,6 +44,7 @@ export class MeanSquaredError extends Loss {
   }
 }
 
+/** Mean over the last axis of |y − p| (`loss: 'mae'`). */
 export class MeanAbsoluteError extends Loss {
   static override readonly className = 'MeanAbsoluteError';
   call(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
@@ -43,6 +52,7 @@ export class MeanAbsoluteError extends Loss {
   }
 }
 
+/** 100 · mean |y − p| / max(|y|, ε) over the last axis (`loss: 'mape'`). */
 export class MeanAbsolutePercentageError extends Loss {
   static override readonly className = 'MeanAbsolutePercentageError';
   call(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
@@ -51,6 +61,7 @@ export class MeanAbsolutePercentageError extends Loss {
   }
 }
 
+/** Mean over the last axis of (log(1 + y) − log(1 + p))², inputs clipped at ε (`loss: 'msle'`). */
 export class MeanSquaredLogarithmicError extends Loss {
   static override readonly className = 'MeanSquaredLogarithmicError';
   call(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
@@ -63,6 +74,7 @@ export class MeanSquaredLogarithmicError extends Loss {
 /** ½e² for |e| ≤ δ, δ(|e| − ½δ) beyond. */
 export class Huber extends Loss {
   static override readonly className = 'Huber';
+  /** Where the loss turns from quadratic to linear. Default 1. */
   readonly delta: number;
   constructor(config: { delta?: number } = {}) {
     super();
@@ -88,6 +100,7 @@ export class LogCosh extends Loss {
   }
 }
 
+/** Options of the cross-entropy losses. */
 export interface CrossentropyConfig {
   /** Predictions are logits (default false: probabilities). */
   fromLogits?: boolean;
@@ -108,7 +121,9 @@ function smoothing(owner: string, value: number | undefined): number {
 /** −[y·log p + (1−y)·log(1−p)], mean over the last axis. */
 export class BinaryCrossentropy extends Loss {
   static override readonly className = 'BinaryCrossentropy';
+  /** Whether `yPred` is a logit rather than a probability. */
   readonly fromLogits: boolean;
+  /** Targets are squeezed towards 0.5 by this amount. */
   readonly labelSmoothing: number;
   constructor(config: CrossentropyConfig = {}) {
     super();
@@ -134,7 +149,9 @@ export class BinaryCrossentropy extends Loss {
 /** −Σ y·log p over the last (class) axis; one-hot targets. */
 export class CategoricalCrossentropy extends Loss {
   static override readonly className = 'CategoricalCrossentropy';
+  /** Whether `yPred` holds logits rather than probabilities. */
   readonly fromLogits: boolean;
+  /** Targets are mixed with the uniform distribution by this amount. */
   readonly labelSmoothing: number;
   constructor(config: CrossentropyConfig = {}) {
     super();
@@ -158,6 +175,7 @@ export class CategoricalCrossentropy extends Loss {
 /** Categorical cross-entropy with integer class targets. */
 export class SparseCategoricalCrossentropy extends Loss {
   static override readonly className = 'SparseCategoricalCrossentropy';
+  /** Whether `yPred` holds logits rather than probabilities. Default false. */
   readonly fromLogits: boolean;
   constructor(config: { fromLogits?: boolean } = {}) {
     super();
@@ -213,6 +231,7 @@ export class Hinge extends Loss {
   }
 }
 
+/** Targets in {−1, 1} (0/1 are mapped): mean(max(1 − y·p, 0)²). */
 export class SquaredHinge extends Loss {
   static override readonly className = 'SquaredHinge';
   call(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
@@ -241,9 +260,13 @@ function signed(y: tf.Tensor): tf.Tensor {
  */
 export class BinaryFocalCrossentropy extends Loss {
   static override readonly className = 'BinaryFocalCrossentropy';
+  /** Focusing exponent: (1 − p_t)^γ down-weights easy examples. Default 2. */
   readonly gamma: number;
+  /** Weight of the positive class when `applyClassBalancing`. Default 0.25. */
   readonly alpha: number;
+  /** Whether `alpha` weighs the classes. Default false. */
   readonly applyClassBalancing: boolean;
+  /** Whether `yPred` is a logit. Default false. */
   readonly fromLogits: boolean;
   constructor(config: { gamma?: number; alpha?: number; applyClassBalancing?: boolean; fromLogits?: boolean } = {}) {
     super();
@@ -272,6 +295,7 @@ export class BinaryFocalCrossentropy extends Loss {
   }
 }
 
+/** Every built-in loss class, in registration order. */
 export const LOSS_CLASSES = [
   MeanSquaredError,
   MeanAbsoluteError,
@@ -302,12 +326,16 @@ const ALIASES: Record<string, string> = {
   huberLoss: 'Huber',
 };
 
+/** Registers the built-in losses with core (idempotent). */
 export function registerBuiltinLosses(): void {
   for (const cls of LOSS_CLASSES) registerLoss(cls);
 }
 
 /** A loss function written by hand: `(yTrue, yPred) => per-sample loss`. */
 export type LossFn = (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor;
+/**
+ * A loss as `compile` accepts it: a name or Keras alias (`'mse'`, `'sparseCategoricalCrossentropy'`), an instance, `{ className, config }` or a function.
+ */
 export type LossIdentifier = string | Loss | SerializedPlugin | LossFn;
 
 /** Resolves a loss by Keras name, instance, `{ className, config }` or function. */

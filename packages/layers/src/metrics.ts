@@ -18,9 +18,11 @@ import { pascalCase } from './initializers.js';
 
 /** Base class of accumulated metrics. */
 export abstract class Metric implements Serializable {
+  /** The registered name this metric saves under. */
   static readonly className: string;
   /** Name in logs (`acc`, `auc`, …). */
   readonly name: string;
+  /** Running sums of the batch statistics since the last `reset`. */
   protected totals: number[] = [];
 
   constructor(config: { name?: string } = {}, defaultName: string) {
@@ -46,10 +48,12 @@ export abstract class Metric implements Serializable {
     stats.dispose();
   }
 
+  /** Clears the accumulated statistics (fit calls it at the start of each epoch). */
   reset(): void {
     this.totals = [];
   }
 
+  /** The options that rebuild this metric (JSON-safe). */
   getConfig(): ConfigDict {
     return { name: this.name };
   }
@@ -67,6 +71,7 @@ function expandWeight(weight: tf.Tensor, rank: number): tf.Tensor {
 
 /** A metric that is a weighted mean of per-sample values. */
 export abstract class MeanMetric extends Metric {
+  /** Per-sample values `[batch]` (or per step) whose weighted mean is the metric. */
   protected abstract values(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor;
   batchStatistics(yTrue: tf.Tensor, yPred: tf.Tensor, sampleWeight?: tf.Tensor): tf.Tensor1D {
     let v = this.values(yTrue, yPred);
@@ -83,8 +88,14 @@ export abstract class MeanMetric extends Metric {
 
 const f32 = (t: tf.Tensor): tf.Tensor => tf.cast(t, 'float32');
 
+/**
+ * Share of predictions on the right side of `threshold`: mean of `(yPred > threshold) == yTrue`.
+ *
+ * Args (config): `threshold` (default 0.5), `name` (default `binary_accuracy`).
+ */
 export class BinaryAccuracy extends MeanMetric {
   static override readonly className = 'BinaryAccuracy';
+  /** Probability above which a prediction counts as 1. */
   readonly threshold: number;
   constructor(config: { name?: string; threshold?: number } = {}) {
     super(config, 'binary_accuracy');
@@ -98,6 +109,7 @@ export class BinaryAccuracy extends MeanMetric {
   }
 }
 
+/** Share of samples whose arg-max prediction is the one-hot label's class (`yTrue` `[batch, classes]`). */
 export class CategoricalAccuracy extends MeanMetric {
   static override readonly className = 'CategoricalAccuracy';
   constructor(config: { name?: string } = {}) {
@@ -112,6 +124,7 @@ function sparseLabels(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
   return tf.cast(yTrue.rank === yPred.rank ? tf.squeeze(yTrue, [-1]) : yTrue, 'int32');
 }
 
+/** Share of samples whose arg-max prediction equals the integer label (`yTrue` `[batch]` or `[batch, 1]`). */
 export class SparseCategoricalAccuracy extends MeanMetric {
   static override readonly className = 'SparseCategoricalAccuracy';
   constructor(config: { name?: string } = {}) {
@@ -125,11 +138,13 @@ export class SparseCategoricalAccuracy extends MeanMetric {
 /** Whether the true class is among the k highest scores. */
 export class TopKCategoricalAccuracy extends MeanMetric {
   static override readonly className: string = 'TopKCategoricalAccuracy';
+  /** How many of the highest scores count. Default 5. */
   readonly k: number;
   constructor(config: { name?: string; k?: number } = {}) {
     super(config, 'top_k_categorical_accuracy');
     this.k = config.k ?? 5;
   }
+  /** The true class index per sample, from one-hot labels. */
   protected trueClass(yTrue: tf.Tensor, _yPred: tf.Tensor): tf.Tensor {
     return tf.cast(tf.argMax(yTrue, -1), 'int32');
   }
@@ -146,6 +161,7 @@ export class TopKCategoricalAccuracy extends MeanMetric {
   }
 }
 
+/** Top-k accuracy with integer labels (`yTrue` `[batch]`). */
 export class SparseTopKCategoricalAccuracy extends TopKCategoricalAccuracy {
   static override readonly className: string = 'SparseTopKCategoricalAccuracy';
   constructor(config: { name?: string; k?: number } = {}) {
@@ -156,6 +172,7 @@ export class SparseTopKCategoricalAccuracy extends TopKCategoricalAccuracy {
   }
 }
 
+/** Mean squared error, accumulated over the epoch (`metrics: ['mse']`). */
 export class MeanSquaredErrorMetric extends MeanMetric {
   static override readonly className = 'MeanSquaredErrorMetric';
   constructor(config: { name?: string } = {}) {
@@ -166,6 +183,7 @@ export class MeanSquaredErrorMetric extends MeanMetric {
   }
 }
 
+/** Mean absolute error, accumulated over the epoch (`metrics: ['mae']`). */
 export class MeanAbsoluteErrorMetric extends MeanMetric {
   static override readonly className = 'MeanAbsoluteErrorMetric';
   constructor(config: { name?: string } = {}) {
@@ -192,6 +210,7 @@ export class RootMeanSquaredError extends MeanMetric {
 
 /** Precision or recall of `yPred > threshold` against `yTrue > 0.5`. */
 abstract class ConfusionMetric extends Metric {
+  /** Probability above which a prediction counts as positive. Default 0.5. */
   readonly threshold: number;
   constructor(config: { name?: string; threshold?: number }, name: string) {
     super(config, name);
@@ -214,6 +233,7 @@ abstract class ConfusionMetric extends Metric {
   }
 }
 
+/** True positives / predicted positives, over the epoch, of `yPred > threshold` (default 0.5). */
 export class Precision extends ConfusionMetric {
   static override readonly className = 'Precision';
   constructor(config: { name?: string; threshold?: number } = {}) {
@@ -225,6 +245,7 @@ export class Precision extends ConfusionMetric {
   }
 }
 
+/** True positives / actual positives, over the epoch, of `yPred > threshold` (default 0.5). */
 export class Recall extends ConfusionMetric {
   static override readonly className = 'Recall';
   constructor(config: { name?: string; threshold?: number } = {}) {
@@ -242,6 +263,7 @@ export class Recall extends ConfusionMetric {
  */
 export class AUC extends Metric {
   static override readonly className = 'AUC';
+  /** Number of thresholds of the ROC curve approximation. Default 200. */
   readonly numThresholds: number;
   constructor(config: { name?: string; numThresholds?: number } = {}) {
     super(config, 'auc');
@@ -329,6 +351,7 @@ export class R2Score extends Metric {
   }
 }
 
+/** Every built-in metric class, in registration order. */
 export const METRIC_CLASSES = [
   BinaryAccuracy,
   CategoricalAccuracy,
@@ -344,6 +367,7 @@ export const METRIC_CLASSES = [
   R2Score,
 ] as const;
 
+/** Registers the built-in metrics with core (idempotent). */
 export function registerBuiltinMetrics(): void {
   for (const cls of METRIC_CLASSES) registerMetric(cls);
 }
@@ -360,6 +384,9 @@ const ALIASES: Record<string, string> = {
   topK: 'TopKCategoricalAccuracy',
 };
 
+/**
+ * A metric as `compile` accepts it: a name or Keras alias (`'accuracy'`, `'mae'`, `'auc'`), an instance or `{ className, config }`.
+ */
 export type MetricIdentifier = string | Metric | SerializedPlugin;
 
 /**

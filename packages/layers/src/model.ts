@@ -34,9 +34,13 @@ import {
   type Shape,
 } from './layer.js';
 
+/** Options of a functional {@link Model}. */
 export interface ModelConfig {
+  /** The symbolic inputs, from `input({ shape })`; a list for several inputs. */
   inputs: SymbolicTensor | SymbolicTensor[];
+  /** The symbolic outputs, from `layer.apply(...)`; a list (or several heads) for several outputs. */
   outputs: SymbolicTensor | SymbolicTensor[];
+  /** Model name. Default generated (`model`, `model_1`, …). */
   name?: string;
 }
 
@@ -49,7 +53,9 @@ function formatShape(shape: Shape | Shape[]): string {
 export class Model extends Layer {
   static override readonly className: string = 'Model';
 
+  /** The symbolic inputs, in `predict`/`fit` order. */
   inputs: SymbolicTensor[] = [];
+  /** The symbolic outputs, in `predict` order. */
   outputs: SymbolicTensor[] = [];
   private graphLayers: Layer[] = [];
   private nodes: Node[] = [];
@@ -459,6 +465,27 @@ export class Model extends Layer {
 
 export type { Callback };
 
+/**
+ * A linear stack of layers: each layer's output is the next one's input. Give the first layer
+ * an `inputShape` (or pass `inputShape` here), or let the first `predict`/`fit` build it from the
+ * data's shape. Everything of {@link Model} applies: `compile`, `fit`, `evaluate`, `predict`,
+ * `summary`, `save`.
+ *
+ * Args (config): `layers` (default none; more with `add`), `inputShape` (without the batch
+ * dimension, e.g. `[784]`), `name`.
+ *
+ * @example
+ * ```ts
+ * const model = new Sequential({
+ *   layers: [
+ *     new Dense({ units: 64, activation: 'relu', inputShape: [784] }), // [batch, 784] → [batch, 64]
+ *     new Dense({ units: 10, activation: 'softmax' }), // → [batch, 10]
+ *   ],
+ * });
+ * model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+ * await model.fit(x, y, { epochs: 5, batchSize: 32 });
+ * ```
+ */
 export class Sequential extends Model {
   static override readonly className: string = 'Sequential';
   private stack: Layer[] = [];

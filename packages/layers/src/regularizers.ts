@@ -15,15 +15,20 @@ import { pascalCase } from './initializers.js';
 
 /** A penalty added to the loss: `apply(weight)` returns a scalar. */
 export abstract class Regularizer implements Serializable {
+  /** The registered name this regularizer saves under. */
   static readonly className: string;
+  /** The penalty for `weight`: a scalar added to the training loss. */
   abstract apply(weight: tf.Tensor): tf.Scalar;
+  /** The options that rebuild this regularizer (JSON-safe). */
   abstract getConfig(): ConfigDict;
 }
 
 /** `l1·Σ|w| + l2·Σw²`. */
 export class L1L2 extends Regularizer {
   static override readonly className: string = 'L1L2';
+  /** L1 factor. Default 0. */
   readonly l1: number;
+  /** L2 factor. Default 0. */
   readonly l2: number;
   constructor(config: { l1?: number; l2?: number } = {}) {
     super();
@@ -43,6 +48,7 @@ export class L1L2 extends Regularizer {
   }
 }
 
+/** `l1·Σ|w|` (Keras `L1`; `'l1'`). Config: `l1` (default 0.01). */
 export class L1 extends L1L2 {
   static override readonly className: string = 'L1';
   constructor(config: { l1?: number } = {}) {
@@ -53,6 +59,14 @@ export class L1 extends L1L2 {
   }
 }
 
+/**
+ * `l2·Σw²` (Keras `L2`; `'l2'`). Config: `l2` (default 0.01).
+ *
+ * @example
+ * ```ts
+ * new Dense({ units: 8, kernelRegularizer: new L2({ l2: 1e-4 }) });
+ * ```
+ */
 export class L2 extends L1L2 {
   static override readonly className: string = 'L2';
   constructor(config: { l2?: number } = {}) {
@@ -65,8 +79,11 @@ export class L2 extends L1L2 {
 
 /** Projects a weight after each update: `apply(weight)` returns the constrained value. */
 export abstract class Constraint implements Serializable {
+  /** The registered name this constraint saves under. */
   static readonly className: string;
+  /** The constrained value of `weight` (a new tensor); applied after each optimizer update. */
   abstract apply(weight: tf.Tensor): tf.Tensor;
+  /** The options that rebuild this constraint (JSON-safe). */
   getConfig(): ConfigDict {
     return {};
   }
@@ -79,7 +96,9 @@ function norms(w: tf.Tensor, axis: number): tf.Tensor {
 /** Rescales each slice along `axis` to norm ≤ maxValue. */
 export class MaxNorm extends Constraint {
   static override readonly className = 'MaxNorm';
+  /** Largest allowed norm. Default 2. */
   readonly maxValue: number;
+  /** Axis along which norms are taken (0: per output unit of a Dense kernel). Default 0. */
   readonly axis: number;
   constructor(config: { maxValue?: number; axis?: number } = {}) {
     super();
@@ -100,6 +119,7 @@ export class MaxNorm extends Constraint {
 /** Rescales each slice along `axis` to unit norm. */
 export class UnitNorm extends Constraint {
   static override readonly className = 'UnitNorm';
+  /** Axis along which norms are taken. Default 0. */
   readonly axis: number;
   constructor(config: { axis?: number } = {}) {
     super();
@@ -124,9 +144,13 @@ export class NonNeg extends Constraint {
 /** Keeps slice norms in [minValue, maxValue], moving a `rate` of the way there. */
 export class MinMaxNorm extends Constraint {
   static override readonly className = 'MinMaxNorm';
+  /** Smallest allowed norm. Default 0. */
   readonly minValue: number;
+  /** Largest allowed norm. Default 1. */
   readonly maxValue: number;
+  /** Fraction of the way to the allowed range per update (1: all the way). Default 1. */
   readonly rate: number;
+  /** Axis along which norms are taken. Default 0. */
   readonly axis: number;
   constructor(config: { minValue?: number; maxValue?: number; rate?: number; axis?: number } = {}) {
     super();
@@ -150,14 +174,22 @@ export class MinMaxNorm extends Constraint {
   }
 }
 
+/** Registers the built-in regularizers and constraints with core (idempotent). */
 export function registerBuiltinRegularizers(): void {
   for (const cls of [L1L2, L1, L2]) registerRegularizer(cls);
   for (const cls of [MaxNorm, UnitNorm, NonNeg, MinMaxNorm]) registerConstraint(cls);
 }
 
+/**
+ * A regularizer as layer options accept it: a name (`'l1'`, `'l2'`, `'l1l2'`), an instance or `{ className, config }`.
+ */
 export type RegularizerIdentifier = string | Regularizer | SerializedPlugin;
+/**
+ * A constraint as layer options accept it: a name (`'maxNorm'`, `'unitNorm'`, `'nonNeg'`, `'minMaxNorm'`), an instance or `{ className, config }`.
+ */
 export type ConstraintIdentifier = string | Constraint | SerializedPlugin;
 
+/** Resolves a regularizer identifier to an instance; undefined for null or undefined. */
 export function getRegularizer(id: RegularizerIdentifier | null | undefined): Regularizer | undefined {
   if (id === null || id === undefined) return undefined;
   if (id instanceof Regularizer) return id;
@@ -172,6 +204,7 @@ export function getRegularizer(id: RegularizerIdentifier | null | undefined): Re
   return deserializePlugin<Regularizer>('regularizer', id);
 }
 
+/** Resolves a constraint identifier to an instance; undefined for null or undefined. */
 export function getConstraint(id: ConstraintIdentifier | null | undefined): Constraint | undefined {
   if (id === null || id === undefined) return undefined;
   if (id instanceof Constraint) return id;

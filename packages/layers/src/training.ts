@@ -22,14 +22,25 @@ export type TensorData = tf.Tensor | tf.Tensor[] | Record<string, tf.Tensor>;
 
 /** A batch from a dataset. */
 export interface Batch {
+  /** The inputs: `[batch, …]` per model input. */
   x: TensorData;
+  /** The targets: `[batch, …]` per model output. */
   y: TensorData;
+  /** Per-sample loss weights, shape `[batch]`. */
   sampleWeight?: tf.Tensor;
 }
 
 /** Batches to iterate each epoch (re-iterable: each epoch asks for a new iterator). */
 export type Dataset = Iterable<Batch> | AsyncIterable<Batch>;
 
+/**
+ * What `model.compile(args)` takes: the optimizer, the loss (one, or one per output) and metrics.
+ *
+ * @example
+ * ```ts
+ * model.compile({ optimizer: new Adam({ learningRate: 1e-3 }), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+ * ```
+ */
 export interface CompileArgs {
   /** An optimizer instance, or a class name with default settings (`'adam'`, `'SGD'`). */
   optimizer: Optimizer | string;
@@ -342,19 +353,25 @@ function step(
   return stats as tf.Tensor1D;
 }
 
+/** Options of `model.fit(x, y, options)` / `model.fit(dataset, options)` (Keras names). */
 export interface FitOptions {
+  /** Passes over the data. Default 1. */
   epochs?: number;
+  /** Samples per gradient step when `x` is tensors. Default 32. */
   batchSize?: number;
   /** Fraction of the data (taken from the end, before shuffling, as Keras) held out for validation. */
   validationSplit?: number;
+  /** Data evaluated after each epoch (`val_*` logs): `[x, y]`, `[x, y, sampleWeight]` or a dataset. */
   validationData?: [TensorData, TensorData] | [TensorData, TensorData, tf.Tensor] | Dataset;
   /** Shuffle the training samples every epoch (default true; seeded by `seed`). */
   shuffle?: boolean;
+  /** Seed of the shuffling. Default 0. */
   seed?: number;
   /** Per-class weights for single-output classification: `{ 0: 1, 1: 5 }`. */
   classWeight?: Record<number, number>;
   /** Per-sample weights, shape [n]. */
   sampleWeight?: tf.Tensor;
+  /** Callbacks called at train, epoch and batch boundaries (a `History` is always added). */
   callbacks?: Callback[];
   /** Epoch to start counting from (resuming). */
   initialEpoch?: number;

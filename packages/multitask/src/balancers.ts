@@ -27,6 +27,7 @@ export interface StepContext {
   lastShared: readonly tf.Variable[];
   /** A forward pass on the current batch in training mode; the per-task mean losses. */
   losses(): tf.Scalar[];
+  /** The optimizer of the fit, which applies the combined gradients. */
   optimizer: Optimizer;
 }
 
@@ -40,7 +41,9 @@ function freshName(base: string): string {
 
 /** Base class of loss balancers. */
 export abstract class LossBalancer {
+  /** Short name shown in logs (`'fixed'`, `'uncertainty'`, `'dwa'`, `'gradnorm'`, `'pcgrad'`). */
   abstract readonly name: string;
+  /** The task names, in head order, set by `init`. */
   protected taskNames: string[] = [];
 
   /** Called once by `fit` with the task names before the first step. */
@@ -200,6 +203,10 @@ export class DynamicWeightAverage extends CombinedLossBalancer {
   readonly name = 'dwa';
   private history: number[][] = [];
   private values: number[] = [];
+  /**
+   * Creates the balancer.
+   * @param temperature T of the softmax: higher evens the weights out. Default 2.
+   */
   constructor(readonly temperature = 2) {
     super();
     if (!(temperature > 0) || !Number.isFinite(temperature)) {
@@ -267,7 +274,9 @@ function normOf(grads: NamedGradients, variables: readonly tf.Variable[]): tf.Sc
  */
 export class GradNorm extends LossBalancer {
   readonly name = 'gradnorm';
+  /** Asymmetry α: how strongly slow tasks are pushed. Default 1.5. */
   readonly alpha: number;
+  /** Learning rate of the task weights. Default 0.025. */
   readonly learningRate: number;
   private values: number[] = [];
   private initial: number[] | undefined;

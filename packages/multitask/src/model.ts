@@ -24,27 +24,36 @@ export interface TaskSpec {
   head: Layer | readonly Layer[] | ((features: SymbolicTensor) => SymbolicTensor);
   /** The task's loss (`'mse'`, `'sparseCategoricalCrossentropy'`, a Loss instance, …). */
   loss: LossIdentifier;
+  /** Metrics of this task's output (`'accuracy'`, `'mae'`, …). Default none. */
   metrics?: readonly MetricIdentifier[];
 }
 
+/** Options of {@link MultiTaskModel}. */
 export interface MultiTaskConfig {
   /** The shared part: a model from the inputs to the shared features (one output). */
   trunk: Model;
   /** Heads by task name (the names are used in logs: `<task>_loss`, `<task>_<metric>`). */
   tasks: Readonly<Record<string, TaskSpec>>;
+  /** Name of the underlying model. Default generated. */
   name?: string;
 }
 
 /** Targets, one tensor per task. */
 export type TaskTargets = Readonly<Record<string, tf.Tensor>>;
 
+/** Options of `MultiTaskModel.fit(x, targets, options)`. */
 export interface MultiTaskFitOptions {
+  /** The optimizer of the trunk and heads (and of learnt loss weights). */
   optimizer: Optimizer;
   /** How task losses are combined (default: {@link FixedWeights} with every weight 1). */
   balancer?: LossBalancer;
+  /** Passes over the data. Default 1. */
   epochs?: number;
+  /** Samples per step. Default 32. */
   batchSize?: number;
+  /** Shuffle the samples every epoch. Default true. */
   shuffle?: boolean;
+  /** Seed of the shuffling. Default 0. */
   seed?: number;
   /** Evaluated at the end of each epoch; logs get a `val_` prefix. */
   validationData?: [tf.Tensor | tf.Tensor[], TaskTargets];
@@ -54,6 +63,7 @@ export interface MultiTaskFitOptions {
 
 /** Per-epoch logs: `loss`, `<task>_loss`, `<task>_weight`, `<task>_<metric>`, and `val_…`. */
 export interface MultiTaskHistory {
+  /** One entry per epoch: the loss, each task's `<task>_loss` and `<task>_weight`, and `val_*` values with `validationData`. */
   epochs: Record<string, number>[];
 }
 
@@ -109,7 +119,9 @@ function layersBetween(output: SymbolicTensor, stopId: number): Layer[] {
 export class MultiTaskModel {
   /** The whole network: trunk inputs → one output per task, in {@link tasks} order. */
   readonly model: Model;
+  /** The shared trunk (its layers are shared, not copied). */
   readonly trunk: Model;
+  /** Task names, in head order. */
   readonly tasks: readonly string[];
   private readonly losses: Loss[];
   private readonly metrics: Metric[][];

@@ -3,8 +3,11 @@ import type { ConfigDict } from '@plasticity/core';
 import { Optimizer, type OptimizerConfig, type UpdateContext } from './optimizer.js';
 import { positive, unitInterval } from './validate.js';
 
+/** Options of {@link Adadelta}, plus those of every optimizer ({@link OptimizerConfig}). */
 export interface AdadeltaConfig extends OptimizerConfig {
+  /** Decay of the running average of squared gradients. Default 0.9. */
   rho?: number;
+  /** Added to the denominator for numerical stability. Default 1e-6. */
   epsilon?: number;
 }
 
@@ -14,7 +17,9 @@ export interface AdadeltaConfig extends OptimizerConfig {
  */
 export class Adadelta extends Optimizer {
   static override readonly className = 'Adadelta';
+  /** Decay of the running average of squared gradients. */
   readonly rho: number;
+  /** Added to the denominator for numerical stability. */
   readonly epsilon: number;
 
   constructor(config: AdadeltaConfig = {}) {

@@ -3,11 +3,13 @@ import type { ConfigDict } from '@plasticity/core';
 import { Optimizer, type OptimizerConfig, type UpdateContext } from './optimizer.js';
 import { nonNegative, positive } from './validate.js';
 
+/** Options of {@link Adagrad}, plus those of every optimizer ({@link OptimizerConfig}). */
 export interface AdagradConfig extends OptimizerConfig {
   /** Learning-rate decay: `lr / (1 + (t−1)·lrDecay)` (default 0). */
   lrDecay?: number;
   /** Starting value of the squared-gradient sum (default 0). */
   initialAccumulatorValue?: number;
+  /** Added to the denominator for numerical stability. Default 1e-10. */
   epsilon?: number;
 }
 
@@ -17,8 +19,11 @@ export interface AdagradConfig extends OptimizerConfig {
  */
 export class Adagrad extends Optimizer {
   static override readonly className = 'Adagrad';
+  /** Learning-rate decay. */
   readonly lrDecay: number;
+  /** Starting value of the sum of squared gradients. */
   readonly initialAccumulatorValue: number;
+  /** Added to the denominator for numerical stability. */
   readonly epsilon: number;
 
   constructor(config: AdagradConfig = {}) {

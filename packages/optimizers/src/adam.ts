@@ -3,9 +3,13 @@ import { ADAM_UPDATE_KERNEL, runHostKernel, type AdamUpdateAttrs, type ConfigDic
 import { Optimizer, type OptimizerConfig, type UpdateContext } from './optimizer.js';
 import { boolean, positive, unitInterval } from './validate.js';
 
+/** Options of {@link Adam} and {@link AdamW}, plus those of every optimizer ({@link OptimizerConfig}). */
 export interface AdamConfig extends OptimizerConfig {
+  /** Decay of the first-moment (mean) estimate, in [0, 1). Default 0.9. */
   beta1?: number;
+  /** Decay of the second-moment (uncentered variance) estimate, in [0, 1). Default 0.999. */
   beta2?: number;
+  /** Added to the denominator for numerical stability. Default 1e-8. */
   epsilon?: number;
   /** Use the maximum of past second moments (Reddi et al. 2018). */
   amsgrad?: boolean;
@@ -28,12 +32,28 @@ function adamFields(
  * `m = β₁m + (1−β₁)g`, `v = β₂v + (1−β₂)g²`,
  * `w −= lr/(1−β₁ᵗ) · m / (√v̂/√(1−β₂ᵗ) + ε)` where `v̂` is `v` or its running maximum.
  * Weight decay is coupled (L2 added to the gradient); use {@link AdamW} for decoupled decay.
+ *
+ * Args (config, {@link AdamConfig}): `learningRate` (default 0.001, a number or a schedule),
+ * `beta1` (0.9), `beta2` (0.999), `epsilon` (1e-8), `amsgrad` (false), `weightDecay` (0), and the
+ * clipping, parameter-group, accumulation, EMA and NaN options of {@link OptimizerConfig}.
+ *
+ * @example
+ * ```ts
+ * const w = tf.variable(tf.zeros([3, 1]), true, 'w');
+ * const optimizer = new Adam({ learningRate: 0.01, globalClipNorm: 1 });
+ * optimizer.minimize(() => tf.mean(tf.square(tf.sub(tf.matMul(x, w), y)))); // x [batch, 3], y [batch, 1]
+ * ```
  */
 export class Adam extends Optimizer {
+  /** Registered name: `Adam`. */
   static override readonly className: string = 'Adam';
+  /** Decay of the first-moment estimate. */
   readonly beta1: number;
+  /** Decay of the second-moment estimate. */
   readonly beta2: number;
+  /** Added to the denominator for numerical stability. */
   readonly epsilon: number;
+  /** Whether the running maximum of the second moments is used (AMSGrad). */
   readonly amsgrad: boolean;
   /** Decoupled (AdamW) instead of coupled (L2) weight decay. */
   protected readonly decoupled: boolean = false;
@@ -104,6 +124,7 @@ export class Adam extends Optimizer {
  * decay, `w ← w·(1 − lr·wd)` before the Adam step. Default weight decay 0.01.
  */
 export class AdamW extends Adam {
+  /** Registered name: `AdamW`. */
   static override readonly className: string = 'AdamW';
   protected override readonly decoupled: boolean = true;
 

@@ -3,9 +3,13 @@ import type { ConfigDict } from '@plasticity/core';
 import { Optimizer, type OptimizerConfig, type UpdateContext } from './optimizer.js';
 import { positive, unitInterval } from './validate.js';
 
+/** Options of {@link Adamax}, plus those of every optimizer ({@link OptimizerConfig}). */
 export interface AdamaxConfig extends OptimizerConfig {
+  /** Decay of the first-moment (mean) estimate, in [0, 1). Default 0.9. */
   beta1?: number;
+  /** Decay of the second-moment estimate, in [0, 1). Default 0.999. */
   beta2?: number;
+  /** Added to the denominator for numerical stability. Default 1e-8. */
   epsilon?: number;
 }
 
@@ -15,8 +19,11 @@ export interface AdamaxConfig extends OptimizerConfig {
  */
 export class Adamax extends Optimizer {
   static override readonly className = 'Adamax';
+  /** Decay of the first-moment estimate. */
   readonly beta1: number;
+  /** Decay of the second-moment estimate. */
   readonly beta2: number;
+  /** Added to the denominator for numerical stability. */
   readonly epsilon: number;
 
   constructor(config: AdamaxConfig = {}) {

@@ -3,9 +3,13 @@ import type { ConfigDict } from '@plasticity/core';
 import { Optimizer, l2Norm, type OptimizerConfig, type UpdateContext } from './optimizer.js';
 import { positive, unitInterval } from './validate.js';
 
+/** Options of {@link Lamb}, plus those of every optimizer ({@link OptimizerConfig}). */
 export interface LambConfig extends OptimizerConfig {
+  /** Decay of the first-moment (mean) estimate, in [0, 1). Default 0.9. */
   beta1?: number;
+  /** Decay of the second-moment estimate, in [0, 1). Default 0.999. */
   beta2?: number;
+  /** Added to the denominator for numerical stability. Default 1e-6. */
   epsilon?: number;
 }
 
@@ -16,8 +20,11 @@ export interface LambConfig extends OptimizerConfig {
  */
 export class Lamb extends Optimizer {
   static override readonly className = 'Lamb';
+  /** Decay of the first-moment estimate. */
   readonly beta1: number;
+  /** Decay of the second-moment estimate. */
   readonly beta2: number;
+  /** Added to the denominator for numerical stability. */
   readonly epsilon: number;
 
   constructor(config: LambConfig = {}) {

@@ -3,8 +3,11 @@ import type { ConfigDict } from '@plasticity/core';
 import { Optimizer, type OptimizerConfig, type UpdateContext } from './optimizer.js';
 import { unitInterval } from './validate.js';
 
+/** Options of {@link Lion}, plus those of every optimizer ({@link OptimizerConfig}). */
 export interface LionConfig extends OptimizerConfig {
+  /** Decay of the first-moment (mean) estimate, in [0, 1). Default 0.9. */
   beta1?: number;
+  /** Decay of the second-moment estimate, in [0, 1). Default 0.99. */
   beta2?: number;
 }
 
@@ -15,7 +18,9 @@ export interface LionConfig extends OptimizerConfig {
  */
 export class Lion extends Optimizer {
   static override readonly className = 'Lion';
+  /** Decay of the first-moment estimate. */
   readonly beta1: number;
+  /** Decay of the second-moment estimate. */
   readonly beta2: number;
 
   constructor(config: LionConfig = {}) {

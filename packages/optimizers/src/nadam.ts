@@ -3,9 +3,13 @@ import type { ConfigDict } from '@plasticity/core';
 import { Optimizer, type OptimizerConfig, type UpdateContext } from './optimizer.js';
 import { nonNegative, positive, unitInterval } from './validate.js';
 
+/** Options of {@link Nadam}, plus those of every optimizer ({@link OptimizerConfig}). */
 export interface NadamConfig extends OptimizerConfig {
+  /** Decay of the first-moment (mean) estimate, in [0, 1). Default 0.9. */
   beta1?: number;
+  /** Decay of the second-moment estimate, in [0, 1). Default 0.999. */
   beta2?: number;
+  /** Added to the denominator for numerical stability. Default 1e-8. */
   epsilon?: number;
   /** ψ in the momentum schedule μₜ = β₁(1 − ½·0.96^(tψ)) (default 0.004). */
   momentumDecay?: number;
@@ -18,9 +22,13 @@ export interface NadamConfig extends OptimizerConfig {
  */
 export class Nadam extends Optimizer {
   static override readonly className = 'Nadam';
+  /** Decay of the first-moment estimate. */
   readonly beta1: number;
+  /** Decay of the second-moment estimate. */
   readonly beta2: number;
+  /** Added to the denominator for numerical stability. */
   readonly epsilon: number;
+  /** Momentum decay ψ. */
   readonly momentumDecay: number;
 
   constructor(config: NadamConfig = {}) {

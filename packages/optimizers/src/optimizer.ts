@@ -68,6 +68,7 @@ export type NamedGradients = Readonly<Record<string, tf.Tensor>>;
 
 /** Emitted when a step is skipped because a gradient held NaN or Infinity. */
 export interface SkippedStepEvent {
+  /** Event type. */
   type: 'skipped-step';
   /** The optimizer's step count (updates applied so far). */
   step: number;
@@ -77,6 +78,7 @@ export interface SkippedStepEvent {
 
 /** What a subclass's update rule receives for one variable. */
 export interface UpdateContext {
+  /** The variable to update in place (`variable.assign(...)`). */
   variable: tf.Variable;
   /** The processed gradient (clipped, averaged). Do not dispose. */
   grad: tf.Tensor;
@@ -94,9 +96,13 @@ export interface UpdateContext {
 export interface OptimizerState {
   /** `step`, per-variable update counts, accumulation and learning-rate scale. */
   meta: {
+    /** Updates applied so far. */
     iterations: number;
+    /** The factor on the scheduled learning rate. */
     learningRateScale: number;
+    /** Calls accumulated towards the next update (with `accumulateSteps`). */
     accumulated: number;
+    /** Updates applied to each variable, by name (for per-variable bias correction). */
     variableSteps: Record<string, number>;
   };
   /** Slot tensors by `variableName/slot` (copies; the caller owns them). */
@@ -166,17 +172,28 @@ type Listener = (event: SkippedStepEvent) => void;
  * `registerOptimizer` so that they can be saved and loaded.
  */
 export abstract class Optimizer implements Serializable {
+  /** The registered name this optimizer saves under (`Adam`, or `MyApp>SignSGD` for plugins). */
   static readonly className: string;
 
+  /** The learning rate as a schedule of the step (a constant number becomes a constant schedule). */
   readonly learningRate: LearningRateSchedule;
+  /** Each gradient element is clipped to [−clipValue, clipValue]; undefined: no clipping. */
   readonly clipValue: number | undefined;
+  /** Each variable's gradient is rescaled to norm ≤ clipNorm; undefined: no clipping. */
   readonly clipNorm: number | undefined;
+  /** All gradients are rescaled together to global norm ≤ globalClipNorm; undefined: no clipping. */
   readonly globalClipNorm: number | undefined;
+  /** Weight decay factor (coupled or decoupled, per optimizer). Default 0 (AdamW: 0.01). */
   readonly weightDecay: number;
+  /** Variables never decayed. */
   readonly weightDecayExclude: readonly NamePattern[];
+  /** Per-variable learning-rate multipliers and weight decays; the first matching group wins. */
   readonly paramGroups: readonly ParamGroup[];
+  /** Calls whose gradients are averaged before one update. Default 1. */
   readonly accumulateSteps: number;
+  /** Decay of the exponential moving average of the weights; undefined: no EMA. */
   readonly emaDecay: number | undefined;
+  /** What a NaN or ±Infinity gradient does: `'throw'` (default), `'skip'` or `'ignore'`. */
   readonly nonFinite: 'throw' | 'skip' | 'ignore';
 
   private iterationsValue = 0;
@@ -232,6 +249,7 @@ export abstract class Optimizer implements Serializable {
     return this.scale;
   }
 
+  /** Sets the factor on the scheduled learning rate (≥ 0). */
   set learningRateScale(value: number) {
     this.scale = nonNegative(this.constructor.name, 'learningRateScale', value);
   }

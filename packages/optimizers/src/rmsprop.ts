@@ -3,10 +3,13 @@ import type { ConfigDict } from '@plasticity/core';
 import { Optimizer, type OptimizerConfig, type UpdateContext } from './optimizer.js';
 import { boolean, nonNegative, positive, unitInterval } from './validate.js';
 
+/** Options of {@link RMSprop}, plus those of every optimizer ({@link OptimizerConfig}). */
 export interface RMSpropConfig extends OptimizerConfig {
   /** Decay of the squared-gradient average (PyTorch's `alpha`; default 0.99). */
   rho?: number;
+  /** Momentum factor. Default 0. */
   momentum?: number;
+  /** Added to the denominator for numerical stability. Default 1e-8. */
   epsilon?: number;
   /** Normalize by the estimated variance instead of the second moment. */
   centered?: boolean;
@@ -19,9 +22,13 @@ export interface RMSpropConfig extends OptimizerConfig {
  */
 export class RMSprop extends Optimizer {
   static override readonly className = 'RMSprop';
+  /** Decay of the running average of squared gradients. */
   readonly rho: number;
+  /** Momentum factor. */
   readonly momentum: number;
+  /** Added to the denominator for numerical stability. */
   readonly epsilon: number;
+  /** Whether the centered variance is used. */
   readonly centered: boolean;
 
   constructor(config: RMSpropConfig = {}) {

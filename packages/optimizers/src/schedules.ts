@@ -33,9 +33,11 @@ import {
 
 /** A learning rate as a function of the step. */
 export abstract class LearningRateSchedule implements Serializable {
+  /** The registered name this schedule saves under. */
   static readonly className: string;
   /** The learning rate for the update that follows `step` earlier updates. */
   abstract valueAt(step: number): number;
+  /** The options that rebuild this schedule (JSON-safe); saved with the optimizer. */
   abstract getConfig(): ConfigDict;
 }
 
@@ -45,6 +47,7 @@ export type LearningRate = number | LearningRateSchedule;
 /** `value` at every step. */
 export class ConstantSchedule extends LearningRateSchedule {
   static override readonly className = 'ConstantSchedule';
+  /** The learning rate at every step. */
   readonly value: number;
   constructor(config: { value: number }) {
     super();
@@ -64,7 +67,9 @@ export class ConstantSchedule extends LearningRateSchedule {
  */
 export class PiecewiseConstant extends LearningRateSchedule {
   static override readonly className = 'PiecewiseConstant';
+  /** Steps where the value changes, increasing. */
   readonly boundaries: number[];
+  /** `values[i]` before `boundaries[i]`; one more value than boundaries. */
   readonly values: number[];
   constructor(config: { boundaries: number[]; values: number[] }) {
     super();
@@ -108,8 +113,11 @@ export class PiecewiseConstant extends LearningRateSchedule {
 /** PyTorch `StepLR`: `initialLearningRate · gamma^floor(step / stepSize)`. */
 export class StepDecay extends LearningRateSchedule {
   static override readonly className = 'StepDecay';
+  /** Learning rate at step 0. */
   readonly initialLearningRate: number;
+  /** Steps between decays. */
   readonly stepSize: number;
+  /** Multiplier applied every `stepSize` steps. Default 0.1. */
   readonly gamma: number;
   constructor(config: { initialLearningRate: number; stepSize: number; gamma?: number }) {
     super();
@@ -144,6 +152,7 @@ function decayFields(owner: string, config: DecayConfig): Required<DecayConfig> 
 /** Keras `ExponentialDecay`: `initial · decayRate^(step / decaySteps)` (floored when `staircase`). */
 export class ExponentialDecay extends LearningRateSchedule {
   static override readonly className = 'ExponentialDecay';
+  /** `initialLearningRate`, `decaySteps`, `decayRate` and `staircase` (default false). */
   readonly config: Required<DecayConfig>;
   constructor(config: DecayConfig) {
     super();
@@ -162,6 +171,7 @@ export class ExponentialDecay extends LearningRateSchedule {
 /** Keras `InverseTimeDecay`: `initial / (1 + decayRate · step / decaySteps)` (floored when `staircase`). */
 export class InverseTimeDecay extends LearningRateSchedule {
   static override readonly className = 'InverseTimeDecay';
+  /** `initialLearningRate`, `decaySteps`, `decayRate` and `staircase` (default false). */
   readonly config: Required<DecayConfig>;
   constructor(config: DecayConfig) {
     super();
@@ -183,10 +193,15 @@ export class InverseTimeDecay extends LearningRateSchedule {
  */
 export class PolynomialDecay extends LearningRateSchedule {
   static override readonly className = 'PolynomialDecay';
+  /** Learning rate at step 0. */
   readonly initialLearningRate: number;
+  /** Steps over which it decays to `endLearningRate`. */
   readonly decaySteps: number;
+  /** Final learning rate. Default 1e-4. */
   readonly endLearningRate: number;
+  /** Exponent of the polynomial. Default 1 (linear). */
   readonly power: number;
+  /** Whether the decay restarts past `decaySteps`. Default false. */
   readonly cycle: boolean;
   constructor(config: {
     initialLearningRate: number;
@@ -231,8 +246,11 @@ export class PolynomialDecay extends LearningRateSchedule {
  */
 export class CosineDecay extends LearningRateSchedule {
   static override readonly className = 'CosineDecay';
+  /** Learning rate at step 0. */
   readonly initialLearningRate: number;
+  /** Steps of the half cosine. */
   readonly decaySteps: number;
+  /** Floor as a fraction of `initialLearningRate`. Default 0. */
   readonly alpha: number;
   constructor(config: { initialLearningRate: number; decaySteps: number; alpha?: number }) {
     super();
@@ -255,10 +273,15 @@ export class CosineDecay extends LearningRateSchedule {
  */
 export class CosineDecayRestarts extends LearningRateSchedule {
   static override readonly className = 'CosineDecayRestarts';
+  /** Learning rate at the start of the first period. */
   readonly initialLearningRate: number;
+  /** Length of the first period. */
   readonly firstDecaySteps: number;
+  /** Each period is `tMul` times longer than the last. Default 2. */
   readonly tMul: number;
+  /** Each period starts at `mMul` times the last start. Default 1. */
   readonly mMul: number;
+  /** Floor as a fraction of the period's start. Default 0. */
   readonly alpha: number;
   constructor(config: {
     initialLearningRate: number;
@@ -308,8 +331,11 @@ export class CosineDecayRestarts extends LearningRateSchedule {
  */
 export class LinearWarmup extends LearningRateSchedule {
   static override readonly className = 'LinearWarmup';
+  /** The schedule that takes over after the warm-up (a number is a constant). */
   readonly schedule: LearningRateSchedule;
+  /** Steps of the linear ramp. */
   readonly warmupSteps: number;
+  /** Learning rate at step 0. Default 0. */
   readonly startLearningRate: number;
   constructor(config: { schedule: LearningRate | SerializedPlugin; warmupSteps: number; startLearningRate?: number }) {
     super();
@@ -341,12 +367,19 @@ export class LinearWarmup extends LearningRateSchedule {
  */
 export class OneCycle extends LearningRateSchedule {
   static override readonly className = 'OneCycle';
+  /** Peak learning rate. */
   readonly maxLearningRate: number;
+  /** Length of the whole cycle in steps. */
   readonly totalSteps: number;
+  /** Fraction of the cycle spent rising. Default 0.3. */
   readonly pctStart: number;
+  /** Initial rate = `maxLearningRate / divFactor`. Default 25. */
   readonly divFactor: number;
+  /** Final rate = initial rate / `finalDivFactor`. Default 1e4. */
   readonly finalDivFactor: number;
+  /** `'cos'` (default) or `'linear'` annealing. */
   readonly anneal: 'cos' | 'linear';
+  /** Whether to return to the initial rate before the final annealing. Default false. */
   readonly threePhase: boolean;
   constructor(config: {
     maxLearningRate: number;
@@ -429,12 +462,19 @@ export function toSchedule(value: LearningRate | SerializedPlugin, field = 'lear
  * (1 or `factor`).
  */
 export class PlateauTracker {
+  /** `'min'` (default): lower is better; `'max'`: higher is better. */
   readonly mode: 'min' | 'max';
+  /** Multiplier applied on a plateau. Default 0.1. */
   readonly factor: number;
+  /** Epochs without improvement before reducing. Default 10. */
   readonly patience: number;
+  /** Smallest improvement that counts. Default 1e-4. */
   readonly threshold: number;
+  /** `'rel'` (default: relative to the best) or `'abs'`. */
   readonly thresholdMode: 'rel' | 'abs';
+  /** Epochs to wait after a reduction before counting again. Default 0. */
   readonly cooldown: number;
+  /** Learning rate never goes below this. Default 0. */
   readonly minLearningRate: number;
   private best: number;
   private badEpochs = 0;
@@ -504,10 +544,18 @@ export class PlateauTracker {
   }
 
   /** JSON-safe state, to resume. */
-  getState(): { best: number; badEpochs: number; cooldownLeft: number } {
+  getState(): {
+    /** Best monitored value so far. */
+    best: number;
+    /** Epochs since the last improvement. */
+    badEpochs: number;
+    /** Epochs of cooldown left. */
+    cooldownLeft: number;
+  } {
     return { best: this.best, badEpochs: this.badEpochs, cooldownLeft: this.cooldownLeft };
   }
 
+  /** Restores a state from `getState()` (resuming training). */
   setState(state: { best: number; badEpochs: number; cooldownLeft: number }): void {
     this.best = state.best;
     this.badEpochs = state.badEpochs;
@@ -515,6 +563,7 @@ export class PlateauTracker {
   }
 }
 
+/** Every built-in schedule class, in registration order. */
 export const SCHEDULE_CLASSES = [
   ConstantSchedule,
   PiecewiseConstant,

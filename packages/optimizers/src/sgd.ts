@@ -3,6 +3,7 @@ import { ValueError, type ConfigDict } from '@plasticity/core';
 import { Optimizer, type OptimizerConfig, type UpdateContext } from './optimizer.js';
 import { boolean, closedUnit, nonNegative } from './validate.js';
 
+/** Options of {@link SGD}, plus those of every optimizer ({@link OptimizerConfig}). */
 export interface SGDConfig extends OptimizerConfig {
   /** Momentum factor (default 0). */
   momentum?: number;
@@ -16,11 +17,23 @@ export interface SGDConfig extends OptimizerConfig {
  * Stochastic gradient descent with momentum, dampening and Nesterov momentum, as PyTorch's
  * `torch.optim.SGD`: `g += wd·w`; `buf = μ·buf + (1 − dampening)·g` (`buf = g` on the first
  * step); `g = nesterov ? g + μ·buf : buf`; `w −= lr·g`. Weight decay is coupled (L2).
+ *
+ * Args (config, {@link SGDConfig}): `learningRate` (default 0.01), `momentum` (0), `dampening` (0),
+ * `nesterov` (false), `weightDecay` (0), and the options of {@link OptimizerConfig}.
+ *
+ * @example
+ * ```ts
+ * model.compile({ optimizer: new SGD({ learningRate: 0.1, momentum: 0.9, nesterov: true }), loss: 'mse' });
+ * ```
  */
 export class SGD extends Optimizer {
+  /** Registered name: `SGD`. */
   static override readonly className = 'SGD';
+  /** Momentum factor μ. */
   readonly momentum: number;
+  /** Dampening of the momentum. */
   readonly dampening: number;
+  /** Whether Nesterov momentum is used. */
   readonly nesterov: boolean;
 
   constructor(config: SGDConfig = {}) {

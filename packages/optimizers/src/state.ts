@@ -25,6 +25,7 @@ import { RMSprop } from './rmsprop.js';
 import { registerBuiltinSchedules } from './schedules.js';
 import { SGD } from './sgd.js';
 
+/** Every built-in optimizer class, in registration order. */
 export const OPTIMIZER_CLASSES = [SGD, Adam, AdamW, Adamax, Nadam, RMSprop, Adagrad, Adadelta, Lion, Lamb] as const;
 
 /** Registers every built-in optimizer and schedule with the core registry (idempotent). */

@@ -7,6 +7,7 @@ import { ValueError, createRng, describeValue } from '@plasticity/core';
 import { computeGradients, type Model } from '@plasticity/layers';
 import type { Optimizer } from '@plasticity/optimizers';
 
+/** Options of {@link distillationLoss}. */
 export interface DistillationLossOptions {
   /** Softmax temperature T > 0 (default 4). */
   temperature?: number;
@@ -74,10 +75,13 @@ function toLogits(output: tf.Tensor, kind: 'logits' | 'probabilities'): tf.Tenso
   return kind === 'logits' ? output : tf.log(tf.maximum(output, 1e-7));
 }
 
+/** Options of {@link distill}. */
 export interface DistillOptions extends DistillationLossOptions {
   /** Trains the student's trainable weights. */
   optimizer: Optimizer;
+  /** Passes over the data. Default 1. */
   epochs?: number;
+  /** Samples per step. Default 32. */
   batchSize?: number;
   /** Hard labels for the α term (class indices or one-hot). */
   labels?: tf.Tensor;

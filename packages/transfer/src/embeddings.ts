@@ -15,8 +15,14 @@ import { Embedding, Model } from '@plasticity/layers';
 export type EmbeddingMapping =
   | ReadonlyMap<number, number>
   | readonly (readonly [number, number])[]
-  | { from: readonly (string | number)[]; to: readonly (string | number)[] };
+  | {
+      /** The id of each source row: `from[i]` is the id of row `i`. */
+      from: readonly (string | number)[];
+      /** The id of each target row. */
+      to: readonly (string | number)[];
+    };
 
+/** Options of {@link transferEmbeddings}. */
 export interface TransferEmbeddingsOptions {
   /** Row correspondence (default: row i → row i, which needs equal row counts). */
   mapping?: EmbeddingMapping;

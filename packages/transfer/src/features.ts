@@ -89,6 +89,7 @@ export function featureKey(base: Model, x: tf.Tensor | tf.Tensor[]): string {
   return h.digest();
 }
 
+/** Options of {@link extractFeatures}. */
 export interface ExtractFeaturesOptions {
   /** Batch size for running the base (default 256). */
   batchSize?: number;
@@ -104,6 +105,7 @@ export interface ExtractedFeatures {
   features: tf.Tensor;
   /** Whether they came from the cache. */
   cached: boolean;
+  /** The cache key used, when a cache was given. */
   key: string | undefined;
 }
 

@@ -31,6 +31,7 @@ export function layerBlocks(model: Model, blocks?: readonly LayerSelector[]): La
   });
 }
 
+/** Options of {@link discriminativeParamGroups}. */
 export interface DiscriminativeOptions {
   /** Blocks, bottom to top (see {@link layerBlocks}). */
   blocks?: readonly LayerSelector[];
@@ -120,6 +121,7 @@ export interface FineTuneStage {
    * `model.layers`, or `{ top: n }`: the top `n` blocks (see `blocks`).
    */
   train: 'all' | LayerSelector | { top: number };
+  /** Epochs of this stage. */
   epochs: number;
   /** Factor on the optimizer's learning rate for this stage (sets `learningRateScale`; default 1). */
   learningRateScale?: number;
@@ -129,7 +131,11 @@ export interface FineTuneStage {
   batchNorm?: boolean;
 }
 
+/**
+ * Options of {@link fineTune}: `fit`'s options (batch size, validation, callbacks, …) applied to every stage, plus the stages.
+ */
 export interface FineTuneOptions extends Omit<FitOptions, 'epochs' | 'initialEpoch'> {
+  /** The stages, run in order on the same model. */
   stages: readonly FineTuneStage[];
   /** Blocks for `{ top: n }` (see {@link layerBlocks}). */
   blocks?: readonly LayerSelector[];
@@ -137,10 +143,13 @@ export interface FineTuneOptions extends Omit<FitOptions, 'epochs' | 'initialEpo
 
 /** What one stage of {@link fineTune} did. */
 export interface StageResult {
+  /** The stage's name. */
   name: string;
   /** Names of the layers that trained. */
   trained: string[];
+  /** The learning-rate scale the stage ran with. */
   learningRateScale: number;
+  /** The stage's training history (losses and metrics per epoch). */
   history: History;
 }
 

@@ -45,6 +45,7 @@ export function freeze(model: Model, selector?: LayerSelector): string[] {
   return chosen.flatMap((l) => leafLayers(l).map((leaf) => leaf.name));
 }
 
+/** Options of {@link unfreeze}. */
 export interface UnfreezeOptions {
   /**
    * Also unfreeze BatchNormalization layers that are frozen (default false: they stay in
@@ -104,10 +105,13 @@ export function trainOnly(model: Model, layers: readonly Layer[], options: Unfre
 export interface FreezeRow {
   /** Path of the layer: `name`, or `outer/inner` inside nested models. */
   path: string;
+  /** The layer's class name. */
   className: string;
+  /** Scalars in the layer's weights. */
   params: number;
   /** Parameters that training updates. */
   trainableParams: number;
+  /** Whether the layer is frozen (`trainable: false`). */
   frozen: boolean;
 }
 

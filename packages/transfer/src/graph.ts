@@ -22,7 +22,12 @@ export type LayerSelector =
   | string
   | RegExp
   | number
-  | { from?: number | string; to?: number | string }
+  | {
+      /** First layer of the range (index or name), inclusive. Default the first layer. */
+      from?: number | string;
+      /** Last layer of the range (index or name), inclusive. Default the last layer. */
+      to?: number | string;
+    }
   | ((layer: Layer, index: number) => boolean)
   | readonly LayerSelector[];
 

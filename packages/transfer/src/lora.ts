@@ -77,11 +77,17 @@ function baseLayer<T extends Layer>(
 
 /** Shared plumbing of the two adapters: frozen base weights first, then the factors. */
 abstract class LoRABase<T extends Dense | Embedding> extends Layer {
+  /** The wrapped layer, frozen; its weights are never changed by training. */
   readonly base: T;
+  /** Rank r of the update ΔW = (alpha / r)·A·B. */
   readonly rank: number;
+  /** Scale numerator of the update (default `rank`). */
   readonly alpha: number;
+  /** Seed of the random factor's initialisation. */
   readonly seed: number;
+  /** The `[in, rank]` factor (Dense) or `[inputDim, rank]` (Embedding), once built. */
   loraA: tf.Variable | undefined;
+  /** The `[rank, out]` factor, zero at the start so the adapted layer first equals the base. */
   loraB: tf.Variable | undefined;
 
   constructor(
@@ -113,6 +119,7 @@ abstract class LoRABase<T extends Dense | Embedding> extends Layer {
     return tf.tidy(() => tf.mul(tf.matMul(this.loraA! as tf.Tensor2D, this.loraB! as tf.Tensor2D), this.scale));
   }
 
+  /** The base layer's weight that the update adds to (Dense kernel or Embedding table). */
   protected abstract baseWeight(): tf.Variable;
 
   /**
@@ -255,8 +262,11 @@ export function registerTransferLayers(): void {
   registerLayer(LoRAEmbedding);
 }
 
+/** Options of {@link applyLoRA}. */
 export interface ApplyLoRAOptions {
+  /** Rank r of each adapter (a positive integer, usually 4–16). */
   rank: number;
+  /** Scale numerator: ΔW = (alpha / rank)·A·B. Default `rank` (scale 1). */
   alpha?: number;
   /**
    * Which layers get adapters (at any depth): a name, glob, RegExp, a list of them, or a

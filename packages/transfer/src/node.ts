@@ -22,6 +22,10 @@ import type { FeatureCache } from './features.js';
  * ```
  */
 export class DiskFeatureCache implements FeatureCache {
+  /**
+   * Creates a cache in a folder.
+   * @param dir the cache folder (created when missing).
+   */
   constructor(readonly dir: string) {
     if (typeof dir !== 'string' || dir === '') {
       throw new ValueError(`DiskFeatureCache needs a directory path; got ${JSON.stringify(dir)}.`, {

@@ -23,6 +23,7 @@ import { writeFileAtomic } from './atomic.js';
 const FILE_SCHEME = 'file://';
 const MODEL_JSON = 'model.json';
 
+/** Options of `fileIO(path, options)`. */
 export interface FileIOOptions {
   /** Largest weight shard in bytes (TF.js uses 4 MiB). */
   shardBytes?: number;

@@ -5,15 +5,20 @@
 import cliProgress from 'cli-progress';
 import { formatMetrics, type TrainingEvent, type TrainingListener } from '../events.js';
 
+/** Options of `renderProgress(options)`. */
 export interface RenderProgressOptions {
   /** Where to write; defaults to `process.stderr`. */
-  stream?: NodeJS.WritableStream & { isTTY?: boolean };
+  stream?: NodeJS.WritableStream & {
+    /** Whether it is a terminal (bars), or not (plain lines). */
+    isTTY?: boolean;
+  };
   /** Force bars (`true`) or plain lines (`false`); defaults to whether `stream` is a TTY. */
   bars?: boolean;
 }
 
 /** A listener that renders events; call `stop()` to clear the bar early (e.g. on Ctrl-C). */
 export interface ProgressRenderer extends TrainingListener {
+  /** Ends the current bar and clears it. */
   stop(): void;
 }
 

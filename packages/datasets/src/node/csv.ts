@@ -20,6 +20,7 @@ export type CsvValue<T extends CsvColumnType> = T extends 'number' | 'int'
       ? R
       : string;
 
+/** Options of {@link readCsv}. */
 export interface ReadCsvOptions<Types extends Record<string, CsvColumnType> = Record<string, CsvColumnType>> {
   /**
    * `true` (default): the first line names the columns. A list: these are the column names and

@@ -10,6 +10,7 @@ import { basename, dirname, join } from 'node:path';
 import { ValueError, describeValue } from '@plasticity/core';
 import { ChecksumError, DownloadError } from '../errors.js';
 
+/** Options of {@link download}. */
 export interface DownloadOptions {
   /** Folder of the cache; created if missing. */
   cacheDir: string;

@@ -15,6 +15,7 @@ export const DEFAULT_FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
  */
 export const FASHION_MNIST_SUBSET_DIR = fileURLToPath(new URL('../../fixtures/fashion-mnist-subset', import.meta.url));
 
+/** Options of {@link loadFashionMnist}. */
 export interface LoadFashionMnistOptions extends ImageSetOptions {
   /** Folder with `{train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]`. Default {@link DEFAULT_FASHION_MNIST_DIR}. */
   dir?: string;

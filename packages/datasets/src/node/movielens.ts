@@ -16,37 +16,54 @@ import { createInterface } from 'node:readline';
 import { CsvParseError, DatasetNotFoundError } from '../errors.js';
 import { readCsv } from './csv.js';
 
+/**
+ * A MovieLens folder layout: `'100k'` (`u.data`), `'1m'` (`ratings.dat`, also ml-10m) or `'latest'` (`ratings.csv`).
+ */
 export type MovieLensFormat = '100k' | '1m' | 'latest';
 
 /** Ratings as parallel columns: rating `i` is (`userId[i]`, `itemId[i]`, `rating[i]`, `timestamp[i]`). */
 export interface RatingsTable {
+  /** Each rating's user id (the dataset's own, 1-based). */
   userId: Int32Array;
+  /** Each rating's movie id (the dataset's own). */
   itemId: Int32Array;
   /** Stars: 1–5 (100k, 1M) or 0.5–5 in half steps (latest). */
   rating: Float32Array;
   /** Seconds since 1970-01-01 UTC. */
   timestamp: Uint32Array;
+  /** Number of ratings. */
   length: number;
 }
 
 /** One rating as an object (see {@link ratingRecords}). */
 export interface Rating {
+  /** The user's id. */
   userId: number;
+  /** The movie's id. */
   itemId: number;
+  /** The rating (0.5–5 stars). */
   rating: number;
+  /** Seconds since 1970-01-01 UTC. */
   timestamp: number;
 }
 
+/** A movie of a MovieLens folder. */
 export interface MovieLensItem {
+  /** The movie's id. */
   itemId: number;
+  /** The title with its year, e.g. `'Toy Story (1995)'`. */
   title: string;
   /** Genre names, e.g. `['Comedy', 'Romance']`; empty when none is listed. */
   genres: string[];
 }
 
+/** What {@link loadMovieLens} returns. */
 export interface MovieLensData {
+  /** The detected layout. */
   format: MovieLensFormat;
+  /** Every rating, columnar, in file order. */
   ratings: RatingsTable;
+  /** Every movie with its genres. */
   items: MovieLensItem[];
 }
 

@@ -41,6 +41,7 @@ export interface MultiHeadAttentionConfig extends LayerConfig {
   valueDim?: number;
   /** Dropout on the attention probabilities while training (default 0). */
   dropout?: number;
+  /** Whether the query, key, value and output projections have biases. Default true. */
   useBias?: boolean;
   /** Size of the last output axis (default: the query's last dimension). */
   outputShape?: number | [number] | null;
@@ -50,11 +51,17 @@ export interface MultiHeadAttentionConfig extends LayerConfig {
   useCausalMask?: boolean;
   /** Also return the attention probabilities [batch, heads, queryTime, keyTime]. */
   returnAttentionScores?: boolean;
+  /** Initializer of the projection kernels. Default `'glorotUniform'`. */
   kernelInitializer?: InitializerIdentifier;
+  /** Initializer of the projection biases. Default `'zeros'`. */
   biasInitializer?: InitializerIdentifier;
+  /** Penalty on the projection kernels. Default none. */
   kernelRegularizer?: RegularizerIdentifier | null;
+  /** Penalty on the projection biases. Default none. */
   biasRegularizer?: RegularizerIdentifier | null;
+  /** Projection of the kernels after each update. Default none. */
   kernelConstraint?: ConstraintIdentifier | null;
+  /** Projection of the biases after each update. Default none. */
   biasConstraint?: ConstraintIdentifier | null;
   /** Seed of the dropout masks. */
   seed?: number;
@@ -89,13 +96,21 @@ export class MultiHeadAttention extends Layer {
   static override readonly className = 'MultiHeadAttention';
   /** Input masks become an attention mask (query × value/key steps); the query's mask goes on. */
   override readonly supportsMasking: boolean = true;
+  /** Number of attention heads. */
   readonly numHeads: number;
+  /** Size of each head for query and key. */
   readonly keyDim: number;
+  /** Size of each head for value (default `keyDim`). */
   readonly valueDim: number;
+  /** Dropout rate on the attention weights while training. */
   readonly dropout: number;
+  /** Whether the projections have biases. */
   readonly useBias: boolean;
+  /** Whether query step i may only attend to key steps ≤ i. */
   readonly useCausalMask: boolean;
+  /** Whether `call` also returns the `[batch, heads, query, key]` attention scores. */
   readonly returnAttentionScores: boolean;
+  /** Seed of the dropout masks. */
   readonly seed: number | undefined;
   private readonly outputDimConfig: number | undefined;
   private outputDim: number | undefined;

@@ -49,25 +49,44 @@ export function convOutputLength(
   return pad === 'same' ? Math.ceil(length / stride) : Math.ceil((length - effective + 1) / stride);
 }
 
+/** Options of the convolution layers (Conv1D, Conv2D, Conv2DTranspose, SeparableConv2D). */
 export interface ConvConfig extends KernelBiasConfig {
+  /** Number of output channels. Required, a positive integer. */
   filters: number;
+  /** Window size: n, or `[height, width]` for 2-D layers. */
   kernelSize: number | number[];
+  /** Step between windows: n or `[height, width]`. Default 1. */
   strides?: number | number[];
+  /**
+   * `'valid'` (default: no padding, the output shrinks) or `'same'` (zero padding, output size = ceil(input / stride)).
+   */
   padding?: Padding;
+  /** Spacing between kernel taps (atrous convolution): n or `[height, width]`. Default 1. */
   dilationRate?: number | number[];
 }
 
 abstract class ConvBase extends Layer {
+  /** Number of output channels. */
   readonly filters: number;
+  /** Window size `[height, width]` (height 1 for 1-D layers). */
   readonly kernelSize: Pair;
+  /** Step between windows `[height, width]`. */
   readonly strides: Pair;
+  /** `'valid'` or `'same'`. */
   readonly padding: Padding;
+  /** Spacing between kernel taps `[height, width]`. */
   readonly dilationRate: Pair;
+  /** Name of the activation applied to the output. */
   readonly activation: string;
+  /** Whether a bias is added. */
   readonly useBias: boolean;
+  /** The options the layer was built with. */
   protected readonly config: ConvConfig;
+  /** The activation function. */
   protected readonly activationFn: ActivationFn;
+  /** The convolution kernel, once built. */
   kernel: tf.Variable | undefined;
+  /** The `[filters]` bias, once built (undefined with `useBias: false`). */
   bias: tf.Variable | undefined;
 
   constructor(config: ConvConfig, rank: 1 | 2) {
@@ -94,10 +113,12 @@ abstract class ConvBase extends Layer {
     this.useBias = config.useBias ?? true;
   }
 
+  /** Adds the bias (if any) to `y` on the channel axis. */
   protected addBias(y: tf.Tensor): tf.Tensor {
     return this.bias === undefined ? y : tf.add(y, this.bias);
   }
 
+  /** The convolution options shared by every subclass, for `getConfig`. */
   protected ownConfigBase(rank: 1 | 2): ConfigDict {
     const pick = (p: Pair): number[] => (rank === 1 ? [p[1]] : [...p]);
     return {
@@ -117,6 +138,7 @@ abstract class ConvBase extends Layer {
     };
   }
 
+  /** Creates `kernel` of `kernelShape` and, with `useBias`, a bias of `biasSize`. */
   protected addKernelAndBias(kernelShape: number[], biasSize: number): void {
     this.kernel = this.addWeight('kernel', kernelShape, {
       initializer: this.config.kernelInitializer ?? 'glorotUniform',
@@ -142,6 +164,7 @@ abstract class ConvBase extends Layer {
     ];
   }
 
+  /** The channel dimension of `shape` (its last); a ShapeError when unknown. */
   protected channels(shape: Shape): number {
     const c = shape[shape.length - 1];
     if (typeof c !== 'number')
@@ -150,7 +173,20 @@ abstract class ConvBase extends Layer {
   }
 }
 
-/** 2-D convolution over [batch, height, width, channels]. */
+/**
+ * 2-D convolution over `[batch, height, width, channels]` (channels last), giving
+ * `[batch, outHeight, outWidth, filters]`; the kernel is `[kh, kw, channels, filters]`.
+ *
+ * Args (config, {@link ConvConfig}): `filters`, `kernelSize` (n or [kh, kw]), `strides` (default 1),
+ * `padding` (`'valid'` default, or `'same'`), `dilationRate` (default 1), and the kernel/bias options of
+ * {@link KernelBiasConfig} (activation default linear, `useBias` default true).
+ *
+ * @example
+ * ```ts
+ * const conv = new Conv2D({ filters: 16, kernelSize: 3, padding: 'same', activation: 'relu' });
+ * conv.apply(tf.zeros([8, 28, 28, 1])); // [8, 28, 28, 16]
+ * ```
+ */
 export class Conv2D extends ConvBase {
   static override readonly className: string = 'Conv2D';
   constructor(config: ConvConfig) {
@@ -273,14 +309,20 @@ export class Conv2DTranspose extends ConvBase {
   }
 }
 
+/** Options of {@link DepthwiseConv2D}: those of {@link ConvConfig} without `filters`. */
 export interface DepthwiseConfig extends Omit<ConvConfig, 'filters'> {
+  /** Output channels per input channel. Default 1. */
   depthMultiplier?: number;
+  /**
+   * Initializer of the `[kh, kw, channels, depthMultiplier]` kernel. Default `kernelInitializer`, else `'glorotUniform'`.
+   */
   depthwiseInitializer?: InitializerIdentifier;
 }
 
 /** Depthwise 2-D convolution: each input channel convolved with its own `depthMultiplier` filters. */
 export class DepthwiseConv2D extends ConvBase {
   static override readonly className = 'DepthwiseConv2D';
+  /** Output channels per input channel. */
   readonly depthMultiplier: number;
   constructor(config: DepthwiseConfig) {
     super(
@@ -327,8 +369,11 @@ export class DepthwiseConv2D extends ConvBase {
 /** Depthwise convolution followed by a 1×1 pointwise convolution to `filters` channels. */
 export class SeparableConv2D extends ConvBase {
   static override readonly className = 'SeparableConv2D';
+  /** Depthwise output channels per input channel. Default 1. */
   readonly depthMultiplier: number;
+  /** The `[kh, kw, channels, depthMultiplier]` depthwise kernel, once built. */
   depthwiseKernel: tf.Variable | undefined;
+  /** The `[1, 1, channels · depthMultiplier, filters]` pointwise kernel, once built. */
   pointwiseKernel: tf.Variable | undefined;
   constructor(config: ConvConfig & { depthMultiplier?: number }) {
     super(config, 2);
@@ -374,15 +419,22 @@ export class SeparableConv2D extends ConvBase {
   }
 }
 
+/** Options of the pooling layers. */
 export interface PoolConfig extends LayerConfig {
+  /** Window size: n or `[height, width]`. Default 2. */
   poolSize?: number | number[];
+  /** Step between windows. Default `poolSize`. */
   strides?: number | number[];
+  /** `'valid'` (default) or `'same'`. */
   padding?: Padding;
 }
 
 abstract class Pool2DBase extends Layer {
+  /** Window size `[height, width]`. */
   readonly poolSize: Pair;
+  /** Step between windows `[height, width]`. */
   readonly strides: Pair;
+  /** `'valid'` or `'same'`. */
   readonly padding: Padding;
   constructor(config: PoolConfig = {}) {
     super(config);
@@ -394,6 +446,7 @@ abstract class Pool2DBase extends Layer {
   protected override checkInputShape(shape: Shape | Shape[]): void {
     assertRank(this, shape as Shape, [4]);
   }
+  /** The pooling itself on `[batch, height, width, channels]`. */
   protected abstract pool(x: tf.Tensor4D): tf.Tensor4D;
   call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return this.pool(inputs as tf.Tensor4D);
@@ -412,6 +465,7 @@ abstract class Pool2DBase extends Layer {
   }
 }
 
+/** Max over `poolSize` windows of `[batch, height, width, channels]`. Config: {@link PoolConfig}. */
 export class MaxPooling2D extends Pool2DBase {
   static override readonly className = 'MaxPooling2D';
   protected pool(x: tf.Tensor4D): tf.Tensor4D {
@@ -419,6 +473,7 @@ export class MaxPooling2D extends Pool2DBase {
   }
 }
 
+/** Mean over `poolSize` windows of `[batch, height, width, channels]`. Config: {@link PoolConfig}. */
 export class AveragePooling2D extends Pool2DBase {
   static override readonly className = 'AveragePooling2D';
   protected pool(x: tf.Tensor4D): tf.Tensor4D {
@@ -427,8 +482,11 @@ export class AveragePooling2D extends Pool2DBase {
 }
 
 abstract class Pool1DBase extends Layer {
+  /** Window length. */
   readonly poolSize: number;
+  /** Step between windows. */
   readonly strides: number;
+  /** `'valid'` or `'same'`. */
   readonly padding: Padding;
   constructor(config: LayerConfig & { poolSize?: number; strides?: number; padding?: Padding } = {}) {
     super(config);
@@ -440,6 +498,7 @@ abstract class Pool1DBase extends Layer {
   protected override checkInputShape(shape: Shape | Shape[]): void {
     assertRank(this, shape as Shape, [3]);
   }
+  /** The pooling itself, on the input seen as `[batch, 1, steps, channels]`. */
   protected abstract pool(x: tf.Tensor4D): tf.Tensor4D;
   call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => tf.squeeze(this.pool(tf.expandDims(inputs as tf.Tensor3D, 1) as tf.Tensor4D), [1]));
@@ -453,6 +512,7 @@ abstract class Pool1DBase extends Layer {
   }
 }
 
+/** Max over windows of `poolSize` steps of `[batch, steps, channels]`. Config: {@link PoolConfig}. */
 export class MaxPooling1D extends Pool1DBase {
   static override readonly className = 'MaxPooling1D';
   protected pool(x: tf.Tensor4D): tf.Tensor4D {
@@ -460,6 +520,7 @@ export class MaxPooling1D extends Pool1DBase {
   }
 }
 
+/** Mean over windows of `poolSize` steps of `[batch, steps, channels]`. Config: {@link PoolConfig}. */
 export class AveragePooling1D extends Pool1DBase {
   static override readonly className = 'AveragePooling1D';
   protected pool(x: tf.Tensor4D): tf.Tensor4D {
@@ -506,14 +567,23 @@ function globalPool(rank: 3 | 4, kind: 'mean' | 'max', className: string): Globa
   return cls;
 }
 
+/**
+ * Mean over time: `[batch, steps, features]` → `[batch, features]`; with a mask, over the unmasked steps only.
+ */
 export const GlobalAveragePooling1D = globalPool(3, 'mean', 'GlobalAveragePooling1D');
+/**
+ * Max over time: `[batch, steps, features]` → `[batch, features]`; with a mask, over the unmasked steps only.
+ */
 export const GlobalMaxPooling1D = globalPool(3, 'max', 'GlobalMaxPooling1D');
+/** Mean over space: `[batch, height, width, channels]` → `[batch, channels]`. */
 export const GlobalAveragePooling2D = globalPool(4, 'mean', 'GlobalAveragePooling2D');
+/** Max over space: `[batch, height, width, channels]` → `[batch, channels]`. */
 export const GlobalMaxPooling2D = globalPool(4, 'max', 'GlobalMaxPooling2D');
 
 /** Zero rows/columns around an image: `padding` = n, [h, w] or [[top, bottom], [left, right]]. */
 export class ZeroPadding2D extends Layer {
   static override readonly className = 'ZeroPadding2D';
+  /** Rows and columns added: `[[top, bottom], [left, right]]`. */
   readonly padding: [[number, number], [number, number]];
   constructor(
     config: LayerConfig & { padding?: number | [number, number] | [[number, number], [number, number]] } = {},
@@ -552,6 +622,7 @@ export class ZeroPadding2D extends Layer {
 /** Repeats rows and columns (`size` = [rows, cols]), nearest neighbour. */
 export class UpSampling2D extends Layer {
   static override readonly className = 'UpSampling2D';
+  /** Repeat factors `[rows, columns]`. Default `[2, 2]`. */
   readonly size: Pair;
   constructor(config: LayerConfig & { size?: number | number[] } = {}) {
     super(config);

@@ -80,31 +80,62 @@ export function input(config: {
 
 /** Options of layers with a kernel and a bias (Dense, the convolutions). */
 export interface KernelBiasConfig extends LayerConfig {
+  /** Activation applied to the output, by name (`'relu'`, `'softmax'`, …). Default `'linear'` (none). */
   activation?: string | null;
+  /** Whether to add a bias vector. Default true. */
   useBias?: boolean;
+  /** Initializer of the kernel (name, instance or `{ className, config }`). Default `'glorotUniform'`. */
   kernelInitializer?: InitializerIdentifier;
+  /** Initializer of the bias. Default `'zeros'`. */
   biasInitializer?: InitializerIdentifier;
+  /** Penalty on the kernel added to the loss (e.g. `'l2'` or `new L1L2({ l2: 1e-4 })`). Default none. */
   kernelRegularizer?: RegularizerIdentifier | null;
+  /** Penalty on the bias added to the loss. Default none. */
   biasRegularizer?: RegularizerIdentifier | null;
+  /** Projection of the kernel after each update (e.g. `'maxNorm'`, `'nonNeg'`). Default none. */
   kernelConstraint?: ConstraintIdentifier | null;
+  /** Projection of the bias after each update. Default none. */
   biasConstraint?: ConstraintIdentifier | null;
 }
 
+/** Options of {@link Dense}. */
 export interface DenseConfig extends KernelBiasConfig {
+  /** Output size: the last dimension of the output. Required, a positive integer. */
   units: number;
 }
 
-/** `activation(x·W + b)` on the last axis; inputs of rank > 2 are applied per position. */
+/**
+ * A densely connected layer: `activation(x·W + b)` on the last axis; inputs of rank > 2 are
+ * applied per position. Input `[batch, inputDim]` (or `[batch, …, inputDim]`), output
+ * `[batch, units]` (or `[batch, …, units]`); the kernel is `[inputDim, units]`, the bias `[units]`.
+ *
+ * Args (config, {@link DenseConfig}): `units`, `activation` (default linear), `useBias` (default
+ * true), `kernelInitializer` (default `'glorotUniform'`), `biasInitializer` (default `'zeros'`),
+ * regularizers and constraints for each, and the {@link LayerConfig} options.
+ *
+ * @example
+ * ```ts
+ * const model = new Sequential({
+ *   layers: [new Dense({ units: 16, activation: 'relu', inputShape: [4] }), new Dense({ units: 1 })],
+ * });
+ * model.predict(tf.zeros([2, 4])); // [2, 1]
+ * ```
+ */
 export class Dense extends Layer {
   static override readonly className = 'Dense';
   /** Per-position on [batch, time, features]: the sequence mask passes through. */
   override readonly supportsMasking: boolean = true;
+  /** Output size. */
   readonly units: number;
+  /** Name of the activation applied to the output. */
   readonly activation: string;
+  /** Whether a bias is added. */
   readonly useBias: boolean;
   private readonly config: DenseConfig;
   private activationFn: ActivationFn;
+  /** The `[inputDim, units]` weight matrix, once built. */
   kernel: tf.Variable | undefined;
+  /** The `[units]` bias, once built (undefined with `useBias: false`). */
   bias: tf.Variable | undefined;
 
   constructor(config: DenseConfig) {
@@ -204,6 +235,7 @@ export class Dense extends Layer {
 export class Activation extends Layer {
   static override readonly className = 'Activation';
   override readonly supportsMasking: boolean = true;
+  /** Name of the activation function. */
   readonly activation: string;
   private readonly fn: ActivationFn;
   constructor(config: LayerConfig & { activation: string }) {
@@ -226,7 +258,9 @@ export class Activation extends Layer {
 export class Dropout extends Layer {
   static override readonly className = 'Dropout';
   override readonly supportsMasking: boolean = true;
+  /** Probability of zeroing each element while training, in [0, 1). */
   readonly rate: number;
+  /** Seed of the dropout masks' generator; undefined: a random seed. */
   readonly seed: number | undefined;
   private readonly rng;
   constructor(config: LayerConfig & { rate: number; seed?: number }) {
@@ -271,6 +305,7 @@ export class Flatten extends Layer {
 /** Reshapes every sample to `targetShape` (one dimension may be -1). */
 export class Reshape extends Layer {
   static override readonly className = 'Reshape';
+  /** Shape of each sample without the batch dimension; one entry may be -1. */
   readonly targetShape: number[];
   constructor(config: LayerConfig & { targetShape: number[] }) {
     super(config);
@@ -303,6 +338,7 @@ export class Reshape extends Layer {
 /** Permutes the non-batch axes; `dims` counts from 1 (Keras). */
 export class Permute extends Layer {
   static override readonly className = 'Permute';
+  /** The new order of the non-batch axes, counted from 1 (`[2, 1]` swaps two axes). */
   readonly dims: number[];
   constructor(config: LayerConfig & { dims: number[] }) {
     super(config);
@@ -333,6 +369,7 @@ export class Permute extends Layer {
 /** Repeats a [batch, features] input `n` times: [batch, n, features]. */
 export class RepeatVector extends Layer {
   static override readonly className = 'RepeatVector';
+  /** How many times the input is repeated. */
   readonly n: number;
   constructor(config: LayerConfig & { n: number }) {
     super(config);
@@ -354,11 +391,17 @@ export class RepeatVector extends Layer {
   }
 }
 
+/** Options of {@link Embedding}. */
 export interface EmbeddingConfig extends LayerConfig {
+  /** Vocabulary size: ids are in [0, inputDim). */
   inputDim: number;
+  /** Size of each embedding vector. */
   outputDim: number;
+  /** Initializer of the table. Default `'randomUniform'` (±0.05). */
   embeddingsInitializer?: InitializerIdentifier;
+  /** Penalty on the table added to the loss. Default none. */
   embeddingsRegularizer?: RegularizerIdentifier | null;
+  /** Projection of the table after each update. Default none. */
   embeddingsConstraint?: ConstraintIdentifier | null;
   /**
    * Treat id 0 as padding: the output carries the mask `ids != 0` [batch, time], which recurrent
@@ -381,10 +424,14 @@ export interface EmbeddingConfig extends LayerConfig {
  */
 export class Embedding extends Layer {
   static override readonly className = 'Embedding';
+  /** Vocabulary size. */
   readonly inputDim: number;
+  /** Size of each embedding vector. */
   readonly outputDim: number;
+  /** Whether id 0 is padding and starts a mask. */
   readonly maskZero: boolean;
   private readonly config: EmbeddingConfig;
+  /** The `[inputDim, outputDim]` table, once built. */
   embeddings: tf.Variable | undefined;
   constructor(config: EmbeddingConfig) {
     super(config);
@@ -461,6 +508,7 @@ export class Embedding extends Layer {
 export class Masking extends Layer {
   static override readonly className = 'Masking';
   override readonly supportsMasking: boolean = true;
+  /** Feature value that marks a padded step. */
   readonly maskValue: number;
   constructor(config: LayerConfig & { maskValue?: number } = {}) {
     super(config);

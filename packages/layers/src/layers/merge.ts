@@ -51,6 +51,7 @@ abstract class Merge extends Layer {
     }
     broadcastShapes(this, shape as Shape[]);
   }
+  /** Combines the inputs, already checked to broadcast together. */
   protected abstract merge(xs: tf.Tensor[]): tf.Tensor;
   call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => this.merge(inputs as tf.Tensor[]));
@@ -60,6 +61,15 @@ abstract class Merge extends Layer {
   }
 }
 
+/**
+ * Element-wise sum of a list of inputs of broadcastable shapes (e.g. a residual connection).
+ *
+ * @example
+ * ```ts
+ * const x = input({ shape: [8] });
+ * const y = new Add().apply([x, new Dense({ units: 8 }).apply(x) as SymbolicTensor]);
+ * ```
+ */
 export class Add extends Merge {
   static override readonly className = 'Add';
   protected merge(xs: tf.Tensor[]): tf.Tensor {
@@ -67,8 +77,10 @@ export class Add extends Merge {
   }
 }
 
+/** The first of two inputs minus the second. */
 export class Subtract extends Merge {
   static override readonly className = 'Subtract';
+  /** Requires exactly two inputs. */
   protected override checkInputShape(shape: Shape | Shape[]): void {
     super.checkInputShape(shape);
     if ((shape as Shape[]).length !== 2)
@@ -82,6 +94,7 @@ export class Subtract extends Merge {
   }
 }
 
+/** Element-wise product of a list of inputs. */
 export class Multiply extends Merge {
   static override readonly className = 'Multiply';
   protected merge(xs: tf.Tensor[]): tf.Tensor {
@@ -89,6 +102,7 @@ export class Multiply extends Merge {
   }
 }
 
+/** Element-wise mean of a list of inputs. */
 export class Average extends Merge {
   static override readonly className = 'Average';
   protected merge(xs: tf.Tensor[]): tf.Tensor {
@@ -99,6 +113,7 @@ export class Average extends Merge {
   }
 }
 
+/** Element-wise maximum of a list of inputs. */
 export class Maximum extends Merge {
   static override readonly className = 'Maximum';
   protected merge(xs: tf.Tensor[]): tf.Tensor {
@@ -106,6 +121,7 @@ export class Maximum extends Merge {
   }
 }
 
+/** Element-wise minimum of a list of inputs. */
 export class Minimum extends Merge {
   static override readonly className = 'Minimum';
   protected merge(xs: tf.Tensor[]): tf.Tensor {
@@ -116,6 +132,7 @@ export class Minimum extends Merge {
 /** Concatenates along `axis` (default the last). */
 export class Concatenate extends Layer {
   static override readonly className = 'Concatenate';
+  /** The axis along which inputs are joined. Default -1. */
   readonly axis: number;
   constructor(config: LayerConfig & { axis?: number } = {}) {
     super(config);
@@ -179,7 +196,9 @@ export class Concatenate extends Layer {
 /** Dot product of two [batch, n] inputs along `axes` (optionally of L2-normalized inputs: cosine). */
 export class Dot extends Layer {
   static override readonly className = 'Dot';
+  /** The axis of the dot product. Default -1. */
   readonly axes: number;
+  /** Whether the inputs are L2-normalized first (cosine similarity). Default false. */
   readonly normalize: boolean;
   constructor(config: LayerConfig & { axes?: number; normalize?: boolean } = {}) {
     super(config);

@@ -7,15 +7,25 @@ import type { InitializerIdentifier } from '../initializers.js';
 import { Layer, type CallArgs, type LayerConfig, type Shape } from '../layer.js';
 import { serializeId } from './core.js';
 
+/** Options of {@link BatchNormalization} (Keras names and defaults). */
 export interface BatchNormalizationConfig extends LayerConfig {
+  /** The feature axis that is normalized (one mean/variance per entry). Default -1 (channels last). */
   axis?: number;
+  /** Momentum of the moving mean and variance. Default 0.99. */
   momentum?: number;
+  /** Added to the variance before the square root. Default 1e-3. */
   epsilon?: number;
+  /** Learn an offset `beta`. Default true. */
   center?: boolean;
+  /** Learn a scale `gamma`. Default true. */
   scale?: boolean;
+  /** Initializer of `beta`. Default `'zeros'`. */
   betaInitializer?: InitializerIdentifier;
+  /** Initializer of `gamma`. Default `'ones'`. */
   gammaInitializer?: InitializerIdentifier;
+  /** Initializer of the moving mean. Default `'zeros'`. */
   movingMeanInitializer?: InitializerIdentifier;
+  /** Initializer of the moving variance. Default `'ones'`. */
   movingVarianceInitializer?: InitializerIdentifier;
 }
 
@@ -29,15 +39,24 @@ export class BatchNormalization extends Layer {
   static override readonly className = 'BatchNormalization';
   /** Per-position: a sequence mask passes through (statistics include padded steps, as tfjs-layers). */
   override readonly supportsMasking: boolean = true;
+  /** The normalized feature axis. */
   readonly axis: number;
+  /** Momentum of the moving statistics. */
   readonly momentum: number;
+  /** Added to the variance before the square root. */
   readonly epsilon: number;
+  /** Whether `beta` is learnt. */
   readonly center: boolean;
+  /** Whether `gamma` is learnt. */
   readonly scale: boolean;
   private readonly config: BatchNormalizationConfig;
+  /** The `[features]` scale, once built (undefined with `scale: false`). */
   gamma: tf.Variable | undefined;
+  /** The `[features]` offset, once built (undefined with `center: false`). */
   beta: tf.Variable | undefined;
+  /** The `[features]` moving mean used in inference (not trainable). */
   movingMean: tf.Variable | undefined;
+  /** The `[features]` moving variance used in inference (not trainable). */
   movingVariance: tf.Variable | undefined;
 
   constructor(config: BatchNormalizationConfig = {}) {
@@ -134,11 +153,17 @@ export class LayerNormalization extends Layer {
   static override readonly className = 'LayerNormalization';
   /** Per-position: a sequence mask passes through (statistics include padded steps, as tfjs-layers). */
   override readonly supportsMasking: boolean = true;
+  /** The axes normalized over. Default `[-1]`. */
   readonly axis: number[];
+  /** Added to the variance before the square root. Default 1e-3. */
   readonly epsilon: number;
+  /** Whether `beta` is learnt. Default true. */
   readonly center: boolean;
+  /** Whether `gamma` is learnt. Default true. */
   readonly scale: boolean;
+  /** The scale, once built. */
   gamma: tf.Variable | undefined;
+  /** The offset, once built. */
   beta: tf.Variable | undefined;
   constructor(
     config: LayerConfig & { axis?: number | number[]; epsilon?: number; center?: boolean; scale?: boolean } = {},

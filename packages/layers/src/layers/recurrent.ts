@@ -69,8 +69,11 @@ export interface RecurrentConfig extends KernelBiasConfig {
   units: number;
   /** Gate activation (LSTM, GRU; default `'hardSigmoid'` as tfjs-layers). */
   recurrentActivation?: string;
+  /** Initializer of the `[units, gates·units]` recurrent kernel. Default `'orthogonal'`. */
   recurrentInitializer?: InitializerIdentifier;
+  /** Penalty on the recurrent kernel added to the loss. Default none. */
   recurrentRegularizer?: RegularizerIdentifier | null;
+  /** Projection of the recurrent kernel after each update. Default none. */
   recurrentConstraint?: ConstraintIdentifier | null;
   /** Fraction of the input features dropped while training (one mask per sequence). */
   dropout?: number;
@@ -91,11 +94,13 @@ export interface RecurrentConfig extends KernelBiasConfig {
   seed?: number;
 }
 
+/** Options of {@link LSTM}. */
 export interface LSTMConfig extends RecurrentConfig {
   /** Initialize the forget-gate bias to 1 (default true, as Keras and tfjs-layers). */
   unitForgetBias?: boolean;
 }
 
+/** Options of {@link GRU}. */
 export interface GRUConfig extends RecurrentConfig {
   /**
    * Apply the reset gate after the recurrent matMul (Keras 2.3+ default, cuDNN-compatible; bias
@@ -135,22 +140,39 @@ function dropoutMask(rng: Rng, batch: number, size: number, rate: number): tf.Te
  */
 export abstract class RNN extends Layer {
   override readonly supportsMasking: boolean = true;
+  /** Size of the hidden state. */
   readonly units: number;
+  /** Output/candidate activation. Default `'tanh'`. */
   readonly activation: string;
+  /** Gate activation. Default `'hardSigmoid'`. */
   readonly recurrentActivation: string;
+  /** Whether the gates have a bias. */
   readonly useBias: boolean;
+  /** Fraction of the input features dropped while training. */
   readonly dropout: number;
+  /** Fraction of the recurrent state dropped while training. */
   readonly recurrentDropout: number;
+  /** Whether every step is returned (`[batch, time, units]`) rather than the last. */
   readonly returnSequences: boolean;
+  /** Whether the final states are returned after the output. */
   readonly returnState: boolean;
+  /** Whether the sequence is processed in reverse. */
   readonly goBackwards: boolean;
+  /** Seed of the dropout masks. */
   readonly seed: number | undefined;
+  /** Whether final states carry over to the next call. */
   readonly stateful: boolean;
+  /** The `[inputDim, gates·units]` input kernel, once built. */
   kernel: tf.Variable | undefined;
+  /** The `[units, gates·units]` recurrent kernel, once built. */
   recurrentKernel: tf.Variable | undefined;
+  /** The gate bias, once built (`[gates·units]`; GRU with `resetAfter`: `[2, 3·units]`). */
   bias: tf.Variable | undefined;
+  /** The options the layer was built with. */
   protected readonly config: RecurrentConfig;
+  /** The output/candidate activation function. */
   protected readonly activationFn: ActivationFn;
+  /** The gate activation function. */
   protected readonly recurrentActivationFn: ActivationFn;
   private readonly rng: Rng;
   /** The carried states of a stateful layer, [batch, units] each (not weights: never trained or saved). */
@@ -192,6 +214,7 @@ export abstract class RNN extends Layer {
     return this.config.biasInitializer ?? 'zeros';
   }
 
+  /** Shape of the bias weight. */
   protected biasShape(): number[] {
     return [this.gates * this.units];
   }
@@ -520,6 +543,7 @@ export class LSTM extends RNN {
   static override readonly className = 'LSTM';
   protected readonly gates = 4;
   readonly stateCount = 2;
+  /** Whether the forget-gate bias starts at 1. */
   readonly unitForgetBias: boolean;
   constructor(config: LSTMConfig) {
     super(config);
@@ -558,6 +582,9 @@ export class GRU extends RNN {
   static override readonly className = 'GRU';
   protected readonly gates = 3;
   readonly stateCount = 1;
+  /**
+   * Whether the reset gate applies after the recurrent matMul (Keras 2.3+) rather than before (tfjs-layers).
+   */
   readonly resetAfter: boolean;
   constructor(config: GRUConfig) {
     super(config);

@@ -19,7 +19,14 @@ import {
 import { RNN, type RecurrentCallArgs } from './recurrent.js';
 
 /** A layer given as an instance or as `{ className, config }` (as it appears in saved configs). */
-export type LayerSpec = Layer | { className: string; config: ConfigDict };
+export type LayerSpec =
+  | Layer
+  | {
+      /** The registered class name, e.g. `'LSTM'`. */
+      className: string;
+      /** The layer's `getConfig()`. */
+      config: ConfigDict;
+    };
 
 function specConfig(layer: Layer): { className: string; config: ConfigDict } {
   const className = (layer.constructor as { className?: string }).className ?? layer.constructor.name;
@@ -37,6 +44,7 @@ function resolveLayer(owner: string, spec: LayerSpec | undefined): Layer {
   });
 }
 
+/** How {@link Bidirectional} combines its forward and backward outputs; `null` returns both. */
 export type MergeMode = 'concat' | 'sum' | 'mul' | 'ave' | null;
 const MERGE_MODES: readonly MergeMode[] = ['concat', 'sum', 'mul', 'ave', null];
 
@@ -68,10 +76,15 @@ export class Bidirectional extends Layer {
   static override readonly className = 'Bidirectional';
   /** Both directions honour the mask (the backward one reversed with its sequence). */
   override readonly supportsMasking: boolean = true;
+  /** The copy of the wrapped layer that reads the sequence forwards. */
   readonly forwardLayer: RNN;
+  /** The copy that reads it backwards (`goBackwards` flipped). */
   readonly backwardLayer: RNN;
+  /** How the two outputs combine. */
   readonly mergeMode: MergeMode;
+  /** The wrapped layer's `returnSequences`. */
   readonly returnSequences: boolean;
+  /** The wrapped layer's `returnState`. */
   readonly returnState: boolean;
   private readonly innerSpec: { className: string; config: ConfigDict };
 
@@ -269,6 +282,7 @@ export class TimeDistributed extends Layer {
   static override readonly className = 'TimeDistributed';
   /** The sequence mask passes through; the inner layer sees single steps and no mask. */
   override readonly supportsMasking: boolean = true;
+  /** The layer applied to every time step. */
   readonly layer: Layer;
 
   constructor(config: TimeDistributedConfig) {

@@ -11,6 +11,7 @@ export function csvField(value: string, separator: string): string {
   return value.includes(separator) || /["\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
 
+/** Options of {@link CSVLogger}. */
 export interface CSVLoggerConfig {
   /** The file to write. */
   filename: string;
@@ -34,8 +35,11 @@ export interface CSVLoggerConfig {
  */
 export class CSVLogger extends Callback {
   static override readonly className = 'CSVLogger';
+  /** Path of the CSV file. */
   readonly filename: string;
+  /** Field separator. Default `','`. */
   readonly separator: string;
+  /** Whether rows are appended to an existing file. Default false. */
   readonly append: boolean;
   private keys: string[] | undefined;
   private needsHeader = true;

@@ -5,6 +5,7 @@ import { ProgressEmitter, type Metrics } from '@plasticity/core';
 import { renderProgress, type ProgressRenderer, type RenderProgressOptions } from '@plasticity/core/node';
 import { Callback, type Logs } from '../callbacks.js';
 
+/** Options of {@link ProgressBar}: core's `renderProgress` options (`stream`, `bars`) plus a `label`. */
 export interface ProgressBarOptions extends RenderProgressOptions {
   /** Shown before each line (default `'fit'`). */
   label?: string;
