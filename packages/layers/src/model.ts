@@ -582,6 +582,6 @@ export class Sequential extends Model {
  * call to `registerBuiltinLayers()`, which registers them with everything else.
  */
 export function registerBuiltinModels(): void {
-  registerLayer(Model as never);
-  registerLayer(Sequential as never);
+  registerLayer(Model);
+  registerLayer(Sequential);
 }
