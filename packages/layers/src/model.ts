@@ -9,6 +9,7 @@ import type { Callback, Logs } from './callbacks.js';
 import type { History } from './callbacks.js';
 import { InputLayer, input } from './layers/core.js';
 import {
+  alignToPrediction,
   checkFinite,
   checkTargets,
   classWeights,
@@ -424,10 +425,20 @@ export class Model extends Layer {
    */
   fit(x: TensorData, y?: TensorData, options?: FitOptions): Promise<History>;
   fit(dataset: Dataset, options?: FitOptions): Promise<History>;
+  fit(x: tf.Tensor | tf.Tensor[], options: FitOptions): Promise<History>;
   async fit(x: TensorData | Dataset, y?: TensorData | FitOptions, options?: FitOptions): Promise<History> {
     this.ensureBuilt(x);
     if (isDataset(x)) return this.fitOn(x, undefined, (y as FitOptions | undefined) ?? {});
+    // fit(x, options): inputs without targets, for a step that needs none.
+    if (options === undefined && this.isFitOptions(y)) return this.fitOn(x, undefined, y);
     return this.fitOn(x, y as TensorData | undefined, options ?? {});
+  }
+
+  /** Whether `value` is fit's options rather than targets by output name. */
+  private isFitOptions(value: unknown): value is FitOptions {
+    if (value === null || typeof value !== 'object' || value instanceof tf.Tensor || Array.isArray(value)) return false;
+    const keys = Object.keys(value);
+    return keys.length === 0 || keys.every((k) => !this.outputNames.includes(k));
   }
 
   private async fitOn(x: TensorData | Dataset, y: TensorData | undefined, options: FitOptions): Promise<History> {
@@ -671,8 +682,9 @@ export class Model extends Layer {
       const pred = args.yPred[i];
       if (y === undefined || pred === undefined) return;
       const weight = maskedWeight(args.sampleWeight, args.masks?.[i], pred);
+      const target = alignToPrediction(y, pred);
       ms.forEach((metric, j) => {
-        out[names[i]![j]!] = { metric, stats: metric.batchStatistics(y, pred, weight) };
+        out[names[i]![j]!] = { metric, stats: metric.batchStatistics(target, pred, weight) };
       });
     });
     return out;
@@ -729,21 +741,34 @@ export class Model extends Layer {
    */
   trainStep(batch: StepBatch): StepLogs {
     let metrics: StepLogs = {};
-    const loss = this.minimize(() => {
-      const { yPred, masks } = this.forward(batch.x, true);
-      const args = {
-        x: batch.x,
-        y: batch.y,
-        yPred,
-        masks,
-        ...(batch.sampleWeight === undefined ? {} : { sampleWeight: batch.sampleWeight }),
-      };
-      const value = this.computeLoss({ ...args, training: true });
-      // tf.variableGrads frees every tensor made in here but the loss: keep the statistics.
-      metrics = keepStepLogs(this.computeMetrics(args));
-      return value;
-    });
+    const loss = this.minimizeKeeping(
+      () => metrics,
+      () => {
+        const { yPred, masks } = this.forward(batch.x, true);
+        const args = {
+          x: batch.x,
+          y: batch.y,
+          yPred,
+          masks,
+          ...(batch.sampleWeight === undefined ? {} : { sampleWeight: batch.sampleWeight }),
+        };
+        const value = this.computeLoss({ ...args, training: true });
+        // tf.variableGrads frees every tensor made in here but the loss: keep the statistics.
+        metrics = keepStepLogs(this.computeMetrics(args));
+        return value;
+      },
+    );
     return { loss, ...metrics };
+  }
+
+  /** {@link Model.minimize}, freeing the kept `logs()` if the update fails. */
+  private minimizeKeeping(logs: () => StepLogs, loss: () => tf.Scalar): tf.Scalar {
+    try {
+      return this.minimize(loss);
+    } catch (error) {
+      for (const value of Object.values(logs())) tf.dispose(value instanceof tf.Tensor ? value : value.stats);
+      throw error;
+    }
   }
 
   /**

@@ -105,7 +105,7 @@ describe('a custom trainStep', () => {
     })({ layers: [new Dense({ units: 1, inputShape: [3] })] });
     model.compile({ optimizer: 'sgd' });
     const seen: number[] = [];
-    const h = await model.fit(tf.zeros([10, 3]), undefined, {
+    const h = await model.fit(tf.zeros([10, 3]), {
       batchSize: 4,
       progress: (e) => {
         if (e.type === 'batch') seen.push(e.metrics['size']!);
@@ -304,12 +304,14 @@ describe('targets that do not fit an output', () => {
     cls.dispose();
 
     const reg = new Sequential({ layers: [new Dense({ units: 1, inputShape: [2] })] });
-    reg.compile({ optimizer: 'sgd', loss: 'mse' });
+    reg.compile({ optimizer: 'sgd', loss: 'mae', metrics: ['mae'] });
     const y = tf.tensor1d([1, 2, 3, 4, 5, 6]);
-    // A [N] target is the [N,1] target, not a broadcast to [N,N].
+    // A [N] target is the [N,1] target, not a broadcast to [N,N], for the loss and the metrics.
     const flat = await reg.evaluate(x, y);
     const column = await reg.evaluate(x, tf.reshape(y, [6, 1]));
     expect(flat['loss']).toBeCloseTo(column['loss']!, 6);
+    expect(flat['mae']).toBeCloseTo(column['mae']!, 6);
+    expect(flat['mae']).toBeCloseTo(flat['loss']!, 6);
     reg.dispose();
   });
 

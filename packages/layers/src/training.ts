@@ -326,11 +326,21 @@ export function checkTargets(model: Model, ys: readonly tf.Tensor[], outputShape
   });
 }
 
-/** `y` reshaped to `pred`'s shape when they differ only by a trailing axis of size 1. */
-function alignTarget(loss: Loss, y: tf.Tensor, pred: tf.Tensor): tf.Tensor {
-  if (loss instanceof SparseCategoricalCrossentropy || y.rank === pred.rank || y.size !== pred.size) return y;
-  if (!BUILT_IN_LOSSES.has(loss.constructor)) return y;
+/**
+ * `y` reshaped to `pred`'s shape when the two differ only by a trailing axis of size 1 (`[N]` vs
+ * `[N,1]`), which would otherwise broadcast to `[N,N]`; `y` itself otherwise.
+ */
+export function alignToPrediction(y: tf.Tensor, pred: tf.Tensor): tf.Tensor {
+  if (y.rank === pred.rank || y.size !== pred.size || Math.abs(y.rank - pred.rank) !== 1) return y;
+  const [long, short] = y.rank > pred.rank ? [y.shape, pred.shape] : [pred.shape, y.shape];
+  if (long.at(-1) !== 1 || !tf.util.arraysEqual(long.slice(0, -1), short)) return y;
   return tf.reshape(y, pred.shape);
+}
+
+/** {@link alignToPrediction} for the built-in losses that compare targets element by element. */
+function alignTarget(loss: Loss, y: tf.Tensor, pred: tf.Tensor): tf.Tensor {
+  if (loss instanceof SparseCategoricalCrossentropy || !BUILT_IN_LOSSES.has(loss.constructor)) return y;
+  return alignToPrediction(y, pred);
 }
 
 /**
