@@ -412,7 +412,14 @@ export abstract class Optimizer implements Serializable {
     try {
       if (this.nonFinite === 'throw' && deferredChecks !== undefined) {
         // Inside a training step: leave the check on the device for the step's one read-back.
-        const sums = tf.keep(tf.tidy(() => tf.stack(grads.map((g) => tf.cast(tf.sum(g), 'float32'))) as tf.Tensor1D));
+        const sums = tf.keep(
+          tf.tidy(
+            () =>
+              tf.stack(
+                grads.map((g) => (g.dtype === 'float32' ? tf.sum(g) : tf.cast(tf.sum(g), 'float32'))),
+              ) as tf.Tensor1D,
+          ),
+        );
         deferredChecks.push({ optimizer: this, variables: names, step: this.iterationsValue, sums });
         this.update(names, variables, grads);
         return true;
