@@ -194,7 +194,25 @@ export function readMonitor(owner: string, monitor: string, logs: Logs | undefin
 
 /**
  * Stops training when `monitor` has not improved by `minDelta` for `patience` epochs; with
- * `restoreBestWeights`, puts back the weights of the best epoch (TF.js throws "not implemented").
+ * `restoreBestWeights`, puts back the weights of the best epoch (TF.js throws "not implemented")
+ * and says so: `restoredEpoch` holds that epoch and `log` gets a line (as Keras's
+ * "Restoring model weights from the end of the best epoch: 3.").
+ *
+ * Args (config):
+ * - `monitor`: the log to watch (default `'val_loss'`; any name a step returns, e.g. `'g_loss'`).
+ * - `minDelta`: the least change that counts as an improvement (default 0).
+ * - `patience`: epochs without improvement before stopping (default 0).
+ * - `mode`: `'min'`, `'max'` or `'auto'` (default: `'max'` for accuracy-like names).
+ * - `baseline`: stop unless the monitor beats this value.
+ * - `restoreBestWeights`: when it stops, restore the weights of the best epoch (default false).
+ * - `log`: where the restore line goes (default `console.info`; `false` for silence).
+ *
+ * @example
+ * ```ts
+ * const stop = new EarlyStopping({ monitor: 'val_loss', patience: 3, restoreBestWeights: true });
+ * await model.fit(x, y, { epochs: 100, validationSplit: 0.2, callbacks: [stop] });
+ * stop.restoredEpoch; // e.g. 7 (counting from 0), undefined when nothing was restored
+ * ```
  */
 export class EarlyStopping extends Callback {
   /** Registered name: `EarlyStopping`. */
@@ -213,8 +231,11 @@ export class EarlyStopping extends Callback {
   readonly restoreBestWeights: boolean;
   /** The epoch training stopped at, or 0. */
   stoppedEpoch = 0;
-  /** The epoch with the best `monitor` value so far. */
+  /** The epoch (from 0) with the best monitored value so far. */
   bestEpoch = 0;
+  /** The epoch (from 0) whose weights were restored at the end of the last run, if any. */
+  restoredEpoch: number | undefined;
+  private readonly log: ((line: string) => void) | false;
   private best = Infinity;
   private wait = 0;
   private bestWeights: tf.Tensor[] | undefined;
@@ -227,9 +248,11 @@ export class EarlyStopping extends Callback {
       mode?: Mode;
       baseline?: number;
       restoreBestWeights?: boolean;
+      log?: ((line: string) => void) | false;
     } = {},
   ) {
     super();
+    this.log = config.log ?? ((line: string) => console.info(line));
     this.monitor = config.monitor ?? 'val_loss';
     this.minDelta = Math.abs(config.minDelta ?? 0);
     this.patience = config.patience ?? 0;
@@ -251,6 +274,8 @@ export class EarlyStopping extends Callback {
   override onTrainBegin(): void {
     this.wait = 0;
     this.stoppedEpoch = 0;
+    this.bestEpoch = 0;
+    this.restoredEpoch = undefined;
     this.best = this.mode === 'min' ? Infinity : -Infinity;
     this.disposeBest();
   }
@@ -278,6 +303,13 @@ export class EarlyStopping extends Callback {
   override onTrainEnd(): void {
     if (this.restoreBestWeights && this.bestWeights !== undefined && this.stoppedEpoch > 0) {
       this.model!.setWeights(this.bestWeights);
+      this.restoredEpoch = this.bestEpoch;
+      if (this.log !== false) {
+        this.log(
+          `EarlyStopping: restored the weights of the best epoch, ${this.bestEpoch + 1} ` +
+            `(${this.monitor} = ${this.best}); training stopped at epoch ${this.stoppedEpoch + 1}.`,
+        );
+      }
     }
     this.disposeBest();
   }

@@ -83,7 +83,7 @@ export {
   type KernelBiasConfig,
   type EmbeddingConfig,
 } from './layers/core.js';
-export { Model, Sequential, registerBuiltinModels, type ModelConfig } from './model.js';
+export { Model, Sequential, registerBuiltinModels, type ComputeLossArgs, type ModelConfig } from './model.js';
 export {
   AveragePooling1D,
   AveragePooling2D,
@@ -194,7 +194,21 @@ export {
   computeGradients,
   type Batch,
   type CompileArgs,
+  type CompiledState,
   type Dataset,
+  type EvaluateOptions,
   type FitOptions,
   type TensorData,
 } from './training.js';
+export {
+  batchSizeOf,
+  evaluateLoop,
+  fitLoop,
+  type BatchSource,
+  type LoopOptions,
+  type MetricUpdate,
+  type StepBatch,
+  type StepLogs,
+  type StepValue,
+  type TrainingHost,
+} from './trainer.js';

@@ -3,24 +3,44 @@
  * `Sequential`. A model is itself a layer, so models nest.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { ShapeError, ValueError, describeValue, registerLayer, type ConfigDict } from '@plasticity/core';
+import { ShapeError, ValueError, createRng, describeValue, registerLayer, type ConfigDict } from '@plasticity/core';
 import type { Optimizer } from '@plasticity/optimizers';
 import type { Callback, Logs } from './callbacks.js';
 import type { History } from './callbacks.js';
 import { InputLayer, input } from './layers/core.js';
 import { saveWeights, writeModel } from './saving.js';
 import {
+  alignToPrediction,
+  checkFinite,
+  checkTargets,
+  classWeights,
   compile,
-  evaluate,
-  fit,
+  compiledState,
+  computeGradients,
   isDataset,
-  trainOnBatch,
+  maskedWeight,
+  metricLogNames,
+  orderTensors,
+  outputMasks,
+  sampleCount,
+  toStepBatch,
+  totalLoss,
   type CompileArgs,
   type CompiledState,
   type Dataset,
+  type EvaluateOptions,
   type FitOptions,
   type TensorData,
 } from './training.js';
+import {
+  evaluateLoop,
+  fitLoop,
+  iterateSource,
+  runStepSync,
+  type BatchSource,
+  type StepBatch,
+  type StepLogs,
+} from './trainer.js';
 import {
   Layer,
   SymbolicTensor,
@@ -49,7 +69,89 @@ function formatShape(shape: Shape | Shape[]): string {
   return shape.length > 0 && Array.isArray(shape[0]) ? (shape as Shape[]).map(one).join(' ') : one(shape as Shape);
 }
 
-/** A graph of layers from symbolic inputs to symbolic outputs. */
+/**
+ * What {@link Model.computeLoss} receives.
+ *
+ * Fields:
+ * - `x`: the inputs, each `[batch, …]` (optional: the default loss does not use them).
+ * - `y`: the targets, one per output; `yPred`: the predictions, one per output.
+ * - `sampleWeight`: per-sample weights `[batch]`.
+ * - `masks`: one mask (or undefined) per output, as {@link Model.forward} returns them.
+ * - `training`: whether a training step asks.
+ */
+export interface ComputeLossArgs {
+  x?: tf.Tensor[];
+  y: tf.Tensor[];
+  yPred: tf.Tensor[];
+  sampleWeight?: tf.Tensor;
+  masks?: Mask[];
+  training?: boolean;
+}
+
+/** `tf.keep` every tensor of a step's logs (to outlive `tf.variableGrads`'s scope). */
+function keepStepLogs(logs: StepLogs): StepLogs {
+  for (const value of Object.values(logs)) tf.keep(value instanceof tf.Tensor ? value : value.stats);
+  return logs;
+}
+
+/**
+ * Batches of tensors, in order or shuffled with a seeded permutation each epoch (`seed` given).
+ * Each batch's slices are freed when the loop asks for the next one (or stops).
+ */
+function tensorSource(
+  xs: tf.Tensor[],
+  ys: tf.Tensor[],
+  sampleWeight: tf.Tensor | undefined,
+  batchSize: number,
+  seed?: number,
+): BatchSource<StepBatch> {
+  const n = xs[0]?.shape[0] ?? ys[0]?.shape[0] ?? 0;
+  const rng = seed === undefined ? undefined : createRng(seed);
+  return function* () {
+    const order = rng === undefined ? undefined : tf.tensor1d(Int32Array.from(rng.permutation(n)), 'int32');
+    try {
+      for (let start = 0; start < n; start += batchSize) {
+        const size = Math.min(batchSize, n - start);
+        const pick = (t: tf.Tensor): tf.Tensor =>
+          order === undefined ? tf.slice(t, start, size) : tf.tidy(() => tf.gather(t, tf.slice(order, start, size)));
+        const batch: StepBatch = {
+          x: xs.map(pick),
+          y: ys.map(pick),
+          ...(sampleWeight === undefined ? {} : { sampleWeight: pick(sampleWeight) }),
+          size,
+        };
+        try {
+          yield batch;
+        } finally {
+          tf.dispose([...batch.x, ...batch.y, ...(batch.sampleWeight === undefined ? [] : [batch.sampleWeight])]);
+        }
+      }
+    } finally {
+      order?.dispose();
+    }
+  };
+}
+
+/**
+ * A graph of layers from symbolic inputs to symbolic outputs, and the trainer: `compile`, then
+ * `fit` / `evaluate` / `predict` run the one training loop over the overridable
+ * {@link Model.trainStep}, {@link Model.testStep}, {@link Model.predictStep} and
+ * {@link Model.computeLoss} (Keras 3's `Trainer`). Subclass it and override a step for a GAN or a
+ * contrastive loss; every callback and progress event keeps working.
+ *
+ * Args (config):
+ * - `inputs`: symbolic inputs from `input()`; `outputs`: symbolic outputs of layers applied to them.
+ * - `name`: the model's name (default from the class). `{ name }` alone makes a model without a
+ *   graph, for a subclass whose steps use models it holds (override `layers` to expose them).
+ *
+ * @example
+ * ```ts
+ * const x = input({ shape: [4] });
+ * const model = new Model({ inputs: x, outputs: new Dense({ units: 1 }).apply(new Dense({ units: 8, activation: 'relu' }).apply(x)) });
+ * model.compile({ optimizer: 'adam', loss: 'mse' });
+ * await model.fit(xs, ys, { epochs: 5 });
+ * ```
+ */
 export class Model extends Layer {
   static override readonly className: string = 'Model';
 
@@ -285,45 +387,421 @@ export class Model extends Layer {
     this.built = true;
   }
 
-  /** The optimizer given to `compile`. */
+  /** The main optimizer given to `compile` (`optimizer`, else the first of `optimizers`). */
   get optimizer(): Optimizer | undefined {
     return this.compiled?.optimizer;
   }
 
-  /** Configures training: optimizer, per-output losses, metrics and loss weights. */
+  /**
+   * Every compiled optimizer by name: `compile({ optimizers: { d, g } })` gives `{ d, g }`;
+   * `compile({ optimizer })` gives `{ optimizer }`. Empty before `compile`.
+   */
+  get optimizers(): Readonly<Record<string, Optimizer>> {
+    return this.compiled?.optimizers ?? {};
+  }
+
+  /**
+   * Configures training: optimizer(s), per-output losses, metrics and loss weights. Compiling
+   * again with a different optimizer disposes the previous optimizer's state (its slot tensors);
+   * the same instance is kept, state and all. See {@link CompileArgs}.
+   *
+   * @example
+   * ```ts
+   * model.compile({ optimizer: new Adam({ learningRate: 1e-3 }), loss: 'mse', metrics: ['mae'] });
+   * ```
+   */
   compile(args: CompileArgs): void {
     this.ensureBuilt();
     compile(this, args);
   }
 
   /**
-   * Trains on tensors (`fit(x, y, options)`) or on a dataset of `{ x, y }` batches
-   * (`fit(dataset, options)`, async iterables stream data larger than memory).
+   * Trains on tensors (`fit(x, y, options)`; `y` may be omitted when a custom `trainStep` needs no
+   * targets) or on a dataset of `{ x, y }` batches (`fit(dataset, options)`: an iterable, async
+   * iterable, or a function of the epoch returning one). Every batch goes through
+   * {@link Model.trainStep} in the one training loop (`fitLoop`); the logs it returns reach the
+   * callbacks, the progress events and the returned `History` (`history.history.loss[epoch]`).
+   * Targets that do not fit an output (a `[N,3]` target for an `[N,1]` output) throw a ShapeError
+   * naming the output before training starts. See {@link FitOptions}.
+   *
+   * @example
+   * ```ts
+   * const history = await model.fit(x, y, { epochs: 10, batchSize: 32, validationSplit: 0.2, callbacks: [new EarlyStopping({ patience: 2 })] });
+   * history.history.val_loss; // one value per epoch
+   * ```
    */
-  fit(x: TensorData, y: TensorData, options?: FitOptions): Promise<History>;
+  fit(x: TensorData, y?: TensorData, options?: FitOptions): Promise<History>;
   fit(dataset: Dataset, options?: FitOptions): Promise<History>;
-  fit(x: TensorData | Dataset, y?: TensorData | FitOptions, options?: FitOptions): Promise<History> {
+  fit(x: tf.Tensor | tf.Tensor[], options: FitOptions): Promise<History>;
+  async fit(x: TensorData | Dataset, y?: TensorData | FitOptions, options?: FitOptions): Promise<History> {
     this.ensureBuilt(x);
-    if (isDataset(x)) return fit(this, x, undefined, (y as FitOptions | undefined) ?? {});
-    return fit(this, x, y as TensorData, options ?? {});
+    if (isDataset(x)) return this.fitOn(x, undefined, (y as FitOptions | undefined) ?? {});
+    // fit(x, options): inputs without targets, for a step that needs none.
+    if (options === undefined && this.isFitOptions(y)) return this.fitOn(x, undefined, y);
+    return this.fitOn(x, y as TensorData | undefined, options ?? {});
   }
 
-  /** Loss and metrics on tensors or a dataset, in inference mode. */
-  evaluate(x: TensorData, y: TensorData, options?: { batchSize?: number; sampleWeight?: tf.Tensor }): Promise<Logs>;
-  evaluate(dataset: Dataset): Promise<Logs>;
-  evaluate(
-    x: TensorData | Dataset,
-    y?: TensorData,
-    options?: { batchSize?: number; sampleWeight?: tf.Tensor },
-  ): Promise<Logs> {
-    this.ensureBuilt(x);
-    return evaluate(this, x, y, options);
+  /** Whether `value` is fit's options rather than targets by output name. */
+  private isFitOptions(value: unknown): value is FitOptions {
+    if (value === null || typeof value !== 'object' || value instanceof tf.Tensor || Array.isArray(value)) return false;
+    const keys = Object.keys(value);
+    return keys.length === 0 || keys.every((k) => !this.outputNames.includes(k));
   }
 
-  /** One optimizer step on one batch. */
-  trainOnBatch(x: TensorData, y: TensorData, options?: { sampleWeight?: tf.Tensor }): Logs {
+  private async fitOn(x: TensorData | Dataset, y: TensorData | undefined, options: FitOptions): Promise<History> {
+    const state = compiledState(this);
+    const batchSize = options.batchSize ?? 32;
+    if (!Number.isInteger(batchSize) || batchSize < 1) {
+      throw new ValueError(`fit: batchSize must be an integer >= 1; got ${describeValue(batchSize)}.`, {
+        field: 'batchSize',
+        value: batchSize,
+      });
+    }
+    const owned: tf.Tensor[] = [];
+    try {
+      let source: BatchSource<StepBatch>;
+      let steps: number | undefined;
+      let validation: BatchSource<StepBatch> | undefined;
+      if (isDataset(x)) source = this.datasetSource(x);
+      else {
+        if (y === undefined && state.losses.length > 0 && this.trainStep === Model.prototype.trainStep) {
+          throw new ValueError('fit needs targets y (or a dataset of { x, y } batches).', {
+            field: 'y',
+            value: undefined,
+          });
+        }
+        let xs = orderTensors(this, x, 'inputs');
+        let ys = y === undefined ? [] : orderTensors(this, y, 'outputs');
+        const n = sampleCount([...xs, ...ys], 'fit');
+        checkTargets(
+          this,
+          ys,
+          this.outputs.map((o) => o.shape),
+        );
+        if (options.checkInputs !== false) {
+          await checkFinite(xs, 'Input');
+          await checkFinite(ys, 'Target');
+        }
+        let sampleWeight = options.sampleWeight;
+        if (options.classWeight !== undefined) {
+          if (ys.length !== 1)
+            throw new ValueError('classWeight needs a single-output model; use sampleWeight.', {
+              field: 'classWeight',
+              value: ys.length,
+            });
+          const cw = classWeights(ys[0]!, options.classWeight);
+          owned.push(cw);
+          sampleWeight = sampleWeight === undefined ? cw : tf.mul(sampleWeight, cw);
+          if (sampleWeight !== cw) owned.push(sampleWeight);
+        }
+        let nTrain = n;
+        if (options.validationSplit !== undefined) {
+          const split = options.validationSplit;
+          if (!(split > 0 && split < 1))
+            throw new ValueError(`fit: validationSplit must be in (0, 1); got ${describeValue(split)}.`, {
+              field: 'validationSplit',
+              value: split,
+            });
+          const nVal = Math.floor(n * split);
+          if (nVal === 0 || nVal === n)
+            throw new ValueError(`fit: validationSplit ${split} of ${n} samples leaves an empty split.`, {
+              field: 'validationSplit',
+              value: split,
+            });
+          nTrain = n - nVal;
+          const head = (t: tf.Tensor): tf.Tensor => tf.slice(t, 0, nTrain);
+          const tail = (t: tf.Tensor): tf.Tensor => tf.slice(t, nTrain, nVal);
+          const vxs = xs.map(tail);
+          const vys = ys.map(tail);
+          const vw = sampleWeight === undefined ? undefined : tail(sampleWeight);
+          xs = xs.map(head);
+          ys = ys.map(head);
+          sampleWeight = sampleWeight === undefined ? undefined : head(sampleWeight);
+          owned.push(...xs, ...ys, ...vxs, ...vys, ...(sampleWeight === undefined ? [] : [sampleWeight]));
+          if (vw !== undefined) owned.push(vw);
+          validation = tensorSource(vxs, vys, vw, batchSize);
+        }
+        source = tensorSource(
+          xs,
+          ys,
+          sampleWeight,
+          batchSize,
+          options.shuffle === false ? undefined : (options.seed ?? 0),
+        );
+        steps = Math.ceil(nTrain / batchSize);
+      }
+      if (options.validationData !== undefined) {
+        if (isDataset(options.validationData)) validation = this.datasetSource(options.validationData);
+        else {
+          const [vx, vy, vw] = options.validationData as [TensorData, TensorData, tf.Tensor?];
+          const vxs = orderTensors(this, vx, 'inputs');
+          const vys = orderTensors(this, vy, 'outputs');
+          sampleCount([...vxs, ...vys], 'fit: validationData');
+          checkTargets(
+            this,
+            vys,
+            this.outputs.map((o) => o.shape),
+          );
+          validation = tensorSource(vxs, vys, vw, batchSize);
+        }
+      }
+      return await fitLoop(this, source, {
+        epochs: options.epochs ?? 1,
+        initialEpoch: options.initialEpoch ?? 0,
+        ...(steps === undefined ? {} : { steps }),
+        ...(options.stepsPerEpoch === undefined ? {} : { stepsPerEpoch: options.stepsPerEpoch }),
+        ...(options.callbacks === undefined ? {} : { callbacks: options.callbacks }),
+        ...(options.progress === undefined ? {} : { progress: options.progress }),
+        label: options.label ?? 'fit',
+        ...(validation === undefined ? {} : { validationData: validation }),
+        ...(options.validationSteps === undefined ? {} : { validationSteps: options.validationSteps }),
+      });
+    } finally {
+      tf.dispose(owned);
+    }
+  }
+
+  /** A dataset's batches as step batches (ordered by the model's inputs and outputs). */
+  private datasetSource(data: Dataset): BatchSource<StepBatch> {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const model = this;
+    return async function* (epoch: number) {
+      for await (const batch of iterateSource(data, epoch)) yield toStepBatch(model, batch);
+    };
+  }
+
+  /**
+   * Loss and metrics on tensors or a dataset, in inference mode: every batch goes through
+   * {@link Model.testStep}; returns the logs over all of it (`{ loss, ...metrics }`).
+   *
+   * @example
+   * ```ts
+   * const { loss, accuracy } = await model.evaluate(xTest, yTest, { batchSize: 128 });
+   * ```
+   */
+  evaluate(x: TensorData, y?: TensorData, options?: EvaluateOptions): Promise<Logs>;
+  evaluate(dataset: Dataset, options?: EvaluateOptions): Promise<Logs>;
+  async evaluate(x: TensorData | Dataset, y?: TensorData | EvaluateOptions, options?: EvaluateOptions): Promise<Logs> {
     this.ensureBuilt(x);
-    return trainOnBatch(this, x, y, options);
+    const state = compiledState(this);
+    if (isDataset(x)) {
+      const steps = (y as EvaluateOptions | undefined)?.steps;
+      return evaluateLoop(this, this.datasetSource(x), steps === undefined ? {} : { steps });
+    }
+    if (y === undefined && state.losses.length > 0 && this.testStep === Model.prototype.testStep) {
+      throw new ValueError('evaluate needs targets y (or a dataset of { x, y } batches).', {
+        field: 'y',
+        value: undefined,
+      });
+    }
+    const opts = options ?? {};
+    const xs = orderTensors(this, x, 'inputs');
+    const ys = y === undefined ? [] : orderTensors(this, y as TensorData, 'outputs');
+    sampleCount([...xs, ...ys], 'evaluate');
+    checkTargets(
+      this,
+      ys,
+      this.outputs.map((o) => o.shape),
+    );
+    const batchSize = opts.batchSize ?? 32;
+    if (!Number.isInteger(batchSize) || batchSize < 1) {
+      throw new ValueError(`evaluate: batchSize must be an integer >= 1; got ${describeValue(batchSize)}.`, {
+        field: 'batchSize',
+        value: batchSize,
+      });
+    }
+    return evaluateLoop(this, tensorSource(xs, ys, opts.sampleWeight, batchSize), {
+      ...(opts.steps === undefined ? {} : { steps: opts.steps }),
+    });
+  }
+
+  /**
+   * One optimizer step on one batch through {@link Model.trainStep}; returns the batch's logs
+   * (`{ loss, ...metrics }`). Synchronous, so it reads back with `dataSync()` (use `fit` on
+   * WebGL/WebGPU).
+   */
+  trainOnBatch(x: TensorData, y?: TensorData, options: { sampleWeight?: tf.Tensor } = {}): Logs {
+    this.ensureBuilt(x);
+    compiledState(this);
+    const xs = orderTensors(this, x, 'inputs');
+    const ys = y === undefined ? [] : orderTensors(this, y, 'outputs');
+    const size = sampleCount([...xs, ...ys], 'trainOnBatch');
+    const batch: StepBatch = {
+      x: xs,
+      y: ys,
+      ...(options.sampleWeight === undefined ? {} : { sampleWeight: options.sampleWeight }),
+      size,
+    };
+    return runStepSync(() => this.trainStep(batch), size);
+  }
+
+  /**
+   * Runs the model on a batch's inputs: `{ yPred, masks }`, one prediction and one mask (or
+   * undefined) per output. What the default steps call; a custom step may too.
+   *
+   * Args:
+   * - `x`: the inputs in input order, each `[batch, …]`.
+   * - `training`: training mode (dropout on, BatchNormalization updating); default false.
+   */
+  forward(x: tf.Tensor[], training = false): { yPred: tf.Tensor[]; masks: Mask[] } {
+    const run = this.callWithMask(x.length === 1 ? x[0]! : x, { training }, undefined);
+    const yPred = toList(run.outputs);
+    return { yPred, masks: outputMasks(run.mask, yPred.length) };
+  }
+
+  /**
+   * The loss to minimize for a batch (Keras `compute_loss`): by default, over the outputs, the
+   * compiled loss weighted by `lossWeights` and averaged with `sampleWeight` (and, for a masked
+   * sequence output, over the unmasked steps), plus the layers' regularization losses. Checks that
+   * each target fits its output (ShapeError naming the output otherwise). Override it to change
+   * the loss and keep the default step.
+   *
+   * Args (one object):
+   * - `x`: the inputs; `y`: the targets; `yPred`: the predictions, one per output.
+   * - `sampleWeight`: `[batch]` weights (optional); `masks`: one output mask each (optional).
+   * - `training`: whether this is a training step.
+   *
+   * @example
+   * ```ts
+   * override computeLoss(args: ComputeLossArgs): tf.Scalar {
+   *   return tf.add(super.computeLoss(args), tf.mul(0.01, tf.mean(tf.abs(args.yPred[0]!)))) as tf.Scalar;
+   * }
+   * ```
+   */
+  computeLoss(args: ComputeLossArgs): tf.Scalar {
+    return totalLoss(this, compiledState(this), args.y, args.yPred, args.sampleWeight, args.masks ?? []);
+  }
+
+  /**
+   * The compiled metrics' statistics for a batch, by log name (`mae`, or `<output>_<metric>` with
+   * several outputs), ready to spread into what a step returns. A masked output weighs its
+   * metrics by the mask too.
+   *
+   * Args (one object): `y`, `yPred`, `sampleWeight` and `masks`, as {@link Model.computeLoss}.
+   */
+  computeMetrics(args: Omit<ComputeLossArgs, 'x' | 'training'>): StepLogs {
+    const state = compiledState(this);
+    const names = metricLogNames(this, state);
+    const out: StepLogs = {};
+    state.metrics.forEach((ms, i) => {
+      if (ms.length === 0) return;
+      const y = args.y[i];
+      const pred = args.yPred[i];
+      if (y === undefined || pred === undefined) return;
+      const weight = maskedWeight(args.sampleWeight, args.masks?.[i], pred);
+      const target = alignToPrediction(y, pred);
+      ms.forEach((metric, j) => {
+        out[names[i]![j]!] = { metric, stats: metric.batchStatistics(target, pred, weight) };
+      });
+    });
+    return out;
+  }
+
+  /**
+   * One gradient step: the gradients of `loss` with respect to `variables` (default the trainable
+   * weights), applied by `optimizer` (default the compiled one), then the layers' constraints.
+   * Returns the loss (the loop disposes it when a step returns it). Inside `fit` the optimizer's
+   * NaN/Infinity check joins the step's one asynchronous read.
+   *
+   * Args:
+   * - `loss`: computes the scalar loss; tensors made inside are freed when it returns (`tf.keep`
+   *   what the step still needs, e.g. metric statistics).
+   * - `options.variables`: what to train (e.g. `this.generator.trainableWeights`).
+   * - `options.optimizer`: which optimizer (e.g. `this.optimizers.d` in a GAN).
+   *
+   * @example
+   * ```ts
+   * const dLoss = this.minimize(() => dLossOf(real, fake), { variables: this.d.trainableWeights, optimizer: this.optimizers.d });
+   * ```
+   */
+  minimize(loss: () => tf.Scalar, options: { variables?: tf.Variable[]; optimizer?: Optimizer } = {}): tf.Scalar {
+    const optimizer = options.optimizer ?? compiledState(this).optimizer;
+    const { value, grads } = computeGradients(loss, options.variables ?? this.trainableWeights);
+    try {
+      optimizer.applyGradients(grads);
+    } finally {
+      tf.dispose(Object.values(grads));
+    }
+    this.applyConstraints();
+    return value;
+  }
+
+  /**
+   * One training step on a batch (Keras `train_step`), called by `fit` and `trainOnBatch` inside
+   * `tf.tidy`: forward in training mode, {@link Model.computeLoss}, gradients and the optimizer
+   * ({@link Model.minimize}), and {@link Model.computeMetrics}. Returns `{ loss, ...metrics }`.
+   *
+   * Override it for a GAN, a contrastive loss, several optimizers: return named scalars
+   * (`{ d_loss, g_loss }`) and they appear in the logs, `history.history`, callbacks and progress
+   * events. Must be synchronous; the loop reads everything back in one asynchronous read.
+   *
+   * @example
+   * ```ts
+   * class Denoiser extends Model {
+   *   override trainStep(batch: StepBatch): StepLogs {
+   *     const noisy = tf.add(batch.x[0]!, tf.randomNormal(batch.x[0]!.shape, 0, 0.1));
+   *     const loss = this.minimize(() => tf.mean(tf.square(tf.sub(this.forward([noisy], true).yPred[0]!, batch.x[0]!))));
+   *     return { loss };
+   *   }
+   * }
+   * ```
+   */
+  trainStep(batch: StepBatch): StepLogs {
+    let metrics: StepLogs = {};
+    const loss = this.minimizeKeeping(
+      () => metrics,
+      () => {
+        const { yPred, masks } = this.forward(batch.x, true);
+        const args = {
+          x: batch.x,
+          y: batch.y,
+          yPred,
+          masks,
+          ...(batch.sampleWeight === undefined ? {} : { sampleWeight: batch.sampleWeight }),
+        };
+        const value = this.computeLoss({ ...args, training: true });
+        // tf.variableGrads frees every tensor made in here but the loss: keep the statistics.
+        metrics = keepStepLogs(this.computeMetrics(args));
+        return value;
+      },
+    );
+    return { loss, ...metrics };
+  }
+
+  /** {@link Model.minimize}, freeing the kept `logs()` if the update fails. */
+  private minimizeKeeping(logs: () => StepLogs, loss: () => tf.Scalar): tf.Scalar {
+    try {
+      return this.minimize(loss);
+    } catch (error) {
+      for (const value of Object.values(logs())) tf.dispose(value instanceof tf.Tensor ? value : value.stats);
+      throw error;
+    }
+  }
+
+  /**
+   * One evaluation step on a batch (Keras `test_step`), in inference mode: `{ loss, ...metrics }`
+   * by {@link Model.computeLoss} and {@link Model.computeMetrics}. Used by `evaluate` and for
+   * `fit`'s validation; override it together with a custom `trainStep`.
+   */
+  testStep(batch: StepBatch): StepLogs {
+    const { yPred, masks } = this.forward(batch.x, false);
+    const args = {
+      x: batch.x,
+      y: batch.y,
+      yPred,
+      masks,
+      ...(batch.sampleWeight === undefined ? {} : { sampleWeight: batch.sampleWeight }),
+    };
+    const loss = this.computeLoss({ ...args, training: false });
+    return { loss, ...this.computeMetrics(args) };
+  }
+
+  /**
+   * One prediction step on a batch of inputs (Keras `predict_step`), called by `predict` inside
+   * `tf.tidy`: by default the model in inference mode. Returns one tensor per output.
+   */
+  predictStep(x: tf.Tensor[]): tf.Tensor | tf.Tensor[] {
+    return this.call(x.length === 1 ? x[0]! : x, { training: false });
   }
 
   /**
@@ -413,13 +891,13 @@ export class Model extends Layer {
         value: batchSize,
       });
     }
-    if (n <= batchSize) return tf.tidy(() => this.call(xs.length === 1 ? xs[0]! : xs, { training: false }));
+    if (n <= batchSize) return tf.tidy(() => this.predictStep(xs));
     const parts: tf.Tensor[][] = [];
     for (let start = 0; start < n; start += batchSize) {
       const size = Math.min(batchSize, n - start);
       const out = tf.tidy(() => {
         const batch = xs.map((t) => tf.slice(t, start, size));
-        return toList(this.call(batch.length === 1 ? batch[0]! : batch, { training: false }));
+        return toList(this.predictStep(batch));
       });
       parts.push(out);
     }
@@ -454,7 +932,7 @@ export class Model extends Layer {
    */
   override dispose(): void {
     for (const layer of this.layers) if (layer !== this) layer.dispose();
-    this.compiled?.optimizer.dispose();
+    for (const optimizer of new Set(Object.values(this.optimizers))) optimizer.dispose();
   }
 }
 

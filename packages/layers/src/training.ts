@@ -1,66 +1,95 @@
 /**
- * compile / fit / evaluate / trainOnBatch, and the gradient helper for custom training loops.
+ * What `compile` sets up and what the default train/test step computes: the compiled losses,
+ * metrics and optimizers, the total loss (sample weights, masks, regularization), target-shape
+ * checks, and the gradient helper for custom steps. The loop that drives the steps is `trainer.ts`.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  ShapeError,
-  ValueError,
-  createRng,
-  describeValue,
-  type ProgressEmitter,
-  type TrainingListener,
-} from '@plasticity/core';
+import { ShapeError, ValueError, describeValue, type ProgressEmitter, type TrainingListener } from '@plasticity/core';
 import { Optimizer, deserializeOptimizer, type NamedGradients } from '@plasticity/optimizers';
-import { CallbackList, History, type Callback, type Logs } from './callbacks.js';
+import type { Callback } from './callbacks.js';
 import { toList, type Mask, type MaskArg } from './layer.js';
-import { getLoss, type Loss, type LossIdentifier } from './losses.js';
+import { LOSS_CLASSES, SparseCategoricalCrossentropy, getLoss, type Loss, type LossIdentifier } from './losses.js';
 import { getMetric, type Metric, type MetricIdentifier } from './metrics.js';
 import type { Model } from './model.js';
+import type { BatchSource, StepBatch } from './trainer.js';
 
 /** Tensors for a model's inputs or outputs: one, a list (in order), or by name. */
 export type TensorData = tf.Tensor | tf.Tensor[] | Record<string, tf.Tensor>;
 
-/** A batch from a dataset. */
+/**
+ * A batch from a dataset.
+ *
+ * Fields:
+ * - `x`: the inputs, each `[batch, …]`: one tensor, a list in input order, or a record by input name.
+ * - `y`: the targets, one per output, the same way (may be omitted when a custom `trainStep`
+ *   needs none, e.g. a GAN on unlabelled samples).
+ * - `sampleWeight`: per-sample weights, shape `[batch]` (optional).
+ */
 export interface Batch {
   /** The inputs: `[batch, …]` per model input. */
   x: TensorData;
-  /** The targets: `[batch, …]` per model output. */
-  y: TensorData;
+  /** The targets: `[batch, …]` per model output (omitted when a custom step needs none). */
+  y?: TensorData;
   /** Per-sample loss weights, shape `[batch]`. */
   sampleWeight?: tf.Tensor;
 }
 
-/** Batches to iterate each epoch (re-iterable: each epoch asks for a new iterator). */
-export type Dataset = Iterable<Batch> | AsyncIterable<Batch>;
-
 /**
- * What `model.compile(args)` takes: the optimizer, the loss (one, or one per output) and metrics.
+ * Batches to iterate each epoch: an iterable or async iterable of {@link Batch} (re-iterable:
+ * each epoch asks for a new iterator), or a function of the epoch (from 0) that returns one, for
+ * batches generated afresh every epoch (new negatives, new noise).
  *
  * @example
  * ```ts
- * model.compile({ optimizer: new Adam({ learningRate: 1e-3 }), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+ * const perEpoch: Dataset = (epoch) => makeBatches(epoch); // (epoch) => AsyncIterable<Batch>
+ * await model.fit(perEpoch, { epochs: 5 });
+ * ```
+ */
+export type Dataset = BatchSource<Batch>;
+
+/**
+ * Arguments of `model.compile`.
+ *
+ * Fields:
+ * - `optimizer`: an Optimizer instance, or a class name with default settings (`'adam'`, `'SGD'`).
+ *   Compiling again with a different optimizer disposes the previous one's state (moments, EMA);
+ *   passing the same instance keeps it.
+ * - `optimizers`: several named optimizers for a custom `trainStep` (a GAN's `{ d, g }`); reach
+ *   them as `model.optimizers.d`. `model.optimizer` is `optimizer`, or the first of these.
+ * - `loss`: one loss for every output, a list per output, or a record by output name. Needed by
+ *   the default `trainStep`/`testStep`; a custom step that computes its own loss may leave it out.
+ * - `metrics`: metrics for every output (a list), or a record by output name.
+ * - `lossWeights`: weights of the outputs' losses in the total (default 1 each).
+ *
+ * @example
+ * ```ts
+ * model.compile({ optimizer: new Adam({ learningRate: 1e-3 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+ * gan.compile({ optimizers: { d: new Adam({ beta1: 0.5 }), g: new Adam({ beta1: 0.5 }) } });
  * ```
  */
 export interface CompileArgs {
-  /** An optimizer instance, or a class name with default settings (`'adam'`, `'SGD'`). */
-  optimizer: Optimizer | string;
-  /** One loss for every output, a list per output, or a record by output name. */
-  loss: LossIdentifier | LossIdentifier[] | Record<string, LossIdentifier>;
-  /** Metrics for every output, or a record by output name. */
+  optimizer?: Optimizer | string;
+  optimizers?: Record<string, Optimizer | string>;
+  loss?: LossIdentifier | LossIdentifier[] | Record<string, LossIdentifier>;
   metrics?: MetricIdentifier[] | Record<string, MetricIdentifier[]>;
-  /** Weights of the outputs' losses in the total. */
   lossWeights?: number[] | Record<string, number>;
 }
 
-/** What `compile` stores on the model. */
+/**
+ * What `compile` stores on the model (`model.compiled`).
+ *
+ * Fields:
+ * - `optimizer`: the main optimizer (`compile`'s `optimizer`, else the first of `optimizers`).
+ * - `optimizers`: every optimizer by name (`optimizer` under the name `'optimizer'` when given).
+ * - `losses`, `lossWeights`, `metrics`: one entry per output (empty without a `loss`).
+ * - `args`: the arguments, for saving.
+ */
 export interface CompiledState {
   optimizer: Optimizer;
+  optimizers: Record<string, Optimizer>;
   losses: Loss[];
   lossWeights: number[];
   metrics: Metric[][];
-  /** Lengths of each metric's batch statistics (measured once). */
-  statSizes?: number[][];
-  /** The arguments, for saving. */
   args: { loss: unknown; metrics: unknown; lossWeights: unknown };
 }
 
@@ -126,33 +155,57 @@ function resolveOptimizer(id: Optimizer | string): Optimizer {
   return deserializeOptimizer({ className: names[id.toLowerCase()] ?? id, config: {} });
 }
 
-/** Configures the model for training. */
+/**
+ * Configures the model for training (what `model.compile` runs). Re-compiling disposes the state
+ * of the previous optimizers that the new configuration does not reuse.
+ */
 export function compile(model: Model, args: CompileArgs): void {
-  const optimizer = resolveOptimizer(args.optimizer);
-  const losses = perOutput(model, args.loss, 'loss').map((l) => getLoss(l));
+  if (args.optimizer === undefined && (args.optimizers === undefined || Object.keys(args.optimizers).length === 0)) {
+    throw new ValueError('compile needs an optimizer, e.g. model.compile({ optimizer: new Adam(), loss: "mse" }).', {
+      field: 'optimizer',
+      value: undefined,
+    });
+  }
+  const optimizers: Record<string, Optimizer> = {};
+  if (args.optimizer !== undefined) optimizers['optimizer'] = resolveOptimizer(args.optimizer);
+  for (const [name, id] of Object.entries(args.optimizers ?? {})) optimizers[name] = resolveOptimizer(id);
+  const optimizer = Object.values(optimizers)[0]!;
+  const losses =
+    args.loss === undefined || args.loss === null ? [] : perOutput(model, args.loss, 'loss').map((l) => getLoss(l));
   const lossWeights =
     args.lossWeights === undefined ? losses.map(() => 1) : perOutput(model, args.lossWeights, 'lossWeights', 1);
   // A list of metrics applies to every output; a record names them per output.
+  const outputs = losses.length > 0 ? losses.length : model.outputNames.length;
   const metricIds =
     args.metrics === undefined
-      ? losses.map(() => [])
+      ? new Array<MetricIdentifier[]>(outputs).fill([])
       : Array.isArray(args.metrics)
-        ? losses.map(() => args.metrics as MetricIdentifier[])
+        ? new Array<MetricIdentifier[]>(outputs).fill(args.metrics)
         : perOutput<MetricIdentifier[]>(model, args.metrics, 'metrics', []);
   const metrics = metricIds.map((ids, i) =>
-    toList(ids).map((id) => getMetric(id, (losses[i]!.constructor as { className?: string }).className)),
+    toList(ids).map((id) => getMetric(id, (losses[i]?.constructor as { className?: string } | undefined)?.className)),
   );
+  // The previous optimizers' slots (moments, EMA copies) would otherwise stay allocated forever.
+  const previous = model.compiled;
+  if (previous !== undefined) {
+    const kept = new Set(Object.values(optimizers));
+    for (const old of new Set(Object.values(previous.optimizers ?? { optimizer: previous.optimizer }))) {
+      if (!kept.has(old)) old.dispose();
+    }
+  }
   model.compiled = {
     optimizer,
+    optimizers,
     losses,
     lossWeights,
     metrics,
-    args: { loss: args.loss, metrics: args.metrics ?? null, lossWeights: args.lossWeights ?? null },
+    args: { loss: args.loss ?? null, metrics: args.metrics ?? null, lossWeights: args.lossWeights ?? null },
   };
 }
 
+/** The model's compiled state; throws the "not compiled" ValueError when `compile` was not called. */
 export function compiledState(model: Model): CompiledState {
-  const state = model.compiled as CompiledState | undefined;
+  const state = model.compiled;
   if (state === undefined) {
     throw new ValueError(`Model "${model.name}" is not compiled; call model.compile({ optimizer, loss }) first.`, {
       field: 'compile',
@@ -162,7 +215,7 @@ export function compiledState(model: Model): CompiledState {
   return state;
 }
 
-/** Orders `data` as the model's inputs (or outputs) and checks the batch sizes agree. */
+/** Orders `data` as the model's inputs (or outputs) and checks the count agrees. */
 export function orderTensors(model: Model, data: TensorData, which: 'inputs' | 'outputs'): tf.Tensor[] {
   const symbols = which === 'inputs' ? model.inputs : model.outputs;
   const names = which === 'inputs' ? model.inputs.map((s) => s.node!.layer.name) : model.outputNames;
@@ -189,12 +242,19 @@ export function orderTensors(model: Model, data: TensorData, which: 'inputs' | '
   return list;
 }
 
-async function checkFinite(tensors: tf.Tensor[], what: string): Promise<void> {
+/** Throws a ValueError naming the first tensor of `tensors` that holds NaN or ±Infinity (one async read). */
+export async function checkFinite(tensors: tf.Tensor[], what: string): Promise<void> {
+  if (tensors.length === 0) return;
   const flags = tf.tidy(() =>
     tf.stack(tensors.map((t) => (t.dtype === 'float32' ? tf.any(tf.logicalNot(tf.isFinite(t))) : tf.scalar(false)))),
   );
-  const bad = await readBack(flags);
-  const i = bad.findIndex((b) => b === 1);
+  let bad: ArrayLike<number>;
+  try {
+    bad = await flags.data();
+  } finally {
+    flags.dispose();
+  }
+  const i = Array.from(bad).findIndex((b) => b === 1);
   if (i >= 0) {
     throw new ValueError(`${what} ${i} contains NaN or Infinity; clean the data before training.`, {
       field: what,
@@ -203,12 +263,87 @@ async function checkFinite(tensors: tf.Tensor[], what: string): Promise<void> {
   }
 }
 
-function classWeights(y: tf.Tensor, classWeight: Record<number, number>): tf.Tensor {
-  const classes =
-    y.rank > 1 && y.shape[y.rank - 1]! > 1 ? tf.argMax(y, -1) : tf.cast(tf.reshape(y, [y.shape[0]!]), 'int32');
-  const max = Math.max(...Object.keys(classWeight).map(Number)) + 1;
-  const table = Array.from({ length: max }, (_, k) => classWeight[k] ?? 1);
-  return tf.gather(tf.tensor1d(table), tf.minimum(classes, tf.scalar(max - 1, 'int32')));
+/** Sample weights [n] from per-class weights of a single target (one-hot or class ids). */
+export function classWeights(y: tf.Tensor, classWeight: Record<number, number>): tf.Tensor {
+  return tf.tidy(() => {
+    const classes =
+      y.rank > 1 && y.shape[y.rank - 1]! > 1 ? tf.argMax(y, -1) : tf.cast(tf.reshape(y, [y.shape[0]!]), 'int32');
+    const max = Math.max(...Object.keys(classWeight).map(Number)) + 1;
+    const table = Array.from({ length: max }, (_, k) => classWeight[k] ?? 1);
+    return tf.gather(tf.tensor1d(table), tf.minimum(classes, tf.scalar(max - 1, 'int32')));
+  });
+}
+
+type Dims = readonly (number | null)[];
+
+const sameDims = (a: Dims, b: Dims): boolean =>
+  a.length === b.length && a.every((d, i) => d === null || b[i] === null || d === b[i]);
+
+const BUILT_IN_LOSSES = new Set<unknown>(LOSS_CLASSES);
+
+/**
+ * Whether a target of shape `target` suits an output of shape `output` under `loss`: the same
+ * shape, or one trailing axis of size 1 more or less; for sparse losses, the output's shape
+ * without its class axis (with or without a trailing 1). `null` dimensions match anything. Losses
+ * written by hand (functions, own subclasses) are not checked: they may want anything.
+ */
+function targetFits(loss: Loss | undefined, target: Dims, output: Dims): boolean {
+  if (loss === undefined || !BUILT_IN_LOSSES.has(loss.constructor)) return true;
+  if (loss instanceof SparseCategoricalCrossentropy) {
+    const classless = output.slice(0, -1);
+    return sameDims(target, classless) || sameDims(target, [...classless, 1]);
+  }
+  if (sameDims(target, output)) return true;
+  if (target.length === output.length - 1) return output.at(-1) === 1 && sameDims(target, output.slice(0, -1));
+  if (target.length === output.length + 1) return target.at(-1) === 1 && sameDims(target.slice(0, -1), output);
+  return false;
+}
+
+const showDims = (d: Dims): string => `[${d.map((x) => (x === null ? 'null' : x)).join(',')}]`;
+
+/**
+ * Throws a ShapeError when a target does not fit its output (what would otherwise broadcast
+ * silently, e.g. a `[N,3]` target against an `[N,1]` output). `outputShapes` may be symbolic
+ * (`null` for unknown dimensions) or a batch's concrete prediction shapes.
+ */
+export function checkTargets(model: Model, ys: readonly tf.Tensor[], outputShapes: readonly Dims[]): void {
+  const state = model.compiled;
+  if (state === undefined) return;
+  const names = model.outputNames;
+  ys.forEach((y, i) => {
+    const output = outputShapes[i];
+    const loss = state.losses[i];
+    if (output === undefined || targetFits(loss, y.shape, output)) return;
+    const lossName = (loss!.constructor as { className?: string }).className ?? 'the loss';
+    const name = names[i] ?? `output ${i}`;
+    const wanted =
+      loss instanceof SparseCategoricalCrossentropy
+        ? `class ids of shape ${showDims(output.slice(0, -1))} (or with a trailing 1)`
+        : `the output's shape`;
+    throw new ShapeError(
+      `The target for output "${name}" has shape ${showDims(y.shape)} but the output has shape ` +
+        `${showDims(output)}; ${lossName} needs ${wanted}. Pass targets that match the output, or change ` +
+        `the output (e.g. its units).`,
+      { actual: y.shape, expected: output.map((d) => d ?? -1) },
+    );
+  });
+}
+
+/**
+ * `y` reshaped to `pred`'s shape when the two differ only by a trailing axis of size 1 (`[N]` vs
+ * `[N,1]`), which would otherwise broadcast to `[N,N]`; `y` itself otherwise.
+ */
+export function alignToPrediction(y: tf.Tensor, pred: tf.Tensor): tf.Tensor {
+  if (y.rank === pred.rank || y.size !== pred.size || Math.abs(y.rank - pred.rank) !== 1) return y;
+  const [long, short] = y.rank > pred.rank ? [y.shape, pred.shape] : [pred.shape, y.shape];
+  if (long.at(-1) !== 1 || !tf.util.arraysEqual(long.slice(0, -1), short)) return y;
+  return tf.reshape(y, pred.shape);
+}
+
+/** {@link alignToPrediction} for the built-in losses that compare targets element by element. */
+function alignTarget(loss: Loss, y: tf.Tensor, pred: tf.Tensor): tf.Tensor {
+  if (loss instanceof SparseCategoricalCrossentropy || !BUILT_IN_LOSSES.has(loss.constructor)) return y;
+  return alignToPrediction(y, pred);
 }
 
 /**
@@ -216,7 +351,7 @@ function classWeights(y: tf.Tensor, classWeight: Record<number, number>): tf.Ten
  * output with a mask the shape of its per-step losses ([batch, time] for a sequence) averages over
  * the unmasked steps only, as Keras (2.10+ and 3): Σ(loss · sampleWeight · mask) / (Σ mask + ε).
  */
-function totalLoss(
+export function totalLoss(
   model: Model,
   state: CompiledState,
   ys: tf.Tensor[],
@@ -224,8 +359,26 @@ function totalLoss(
   sampleWeight: tf.Tensor | undefined,
   masks: Mask[] = [],
 ): tf.Scalar {
+  if (state.losses.length === 0) {
+    throw new ValueError(
+      `Model "${model.name}" was compiled without a loss; pass compile({ loss }) or override computeLoss/trainStep.`,
+      { field: 'loss', value: undefined },
+    );
+  }
+  if (ys.length !== state.losses.length) {
+    throw new ValueError(
+      `Model "${model.name}" has ${state.losses.length} outputs with a loss; got ${ys.length} targets. ` +
+        'Pass targets y to fit/evaluate (or { x, y } batches).',
+      { field: 'y', value: ys.length },
+    );
+  }
+  checkTargets(
+    model,
+    ys,
+    preds.map((p) => p.shape),
+  );
   const terms = state.losses.map((loss, i) => {
-    const perSample = loss.call(ys[i]!, preds[i]!);
+    const perSample = loss.call(alignTarget(loss, ys[i]!, preds[i]!), preds[i]!);
     const weighted =
       sampleWeight === undefined
         ? perSample
@@ -251,7 +404,7 @@ function totalLoss(
  * The metric weights of an output: the sample weights, times the output's mask [batch, time] when
  * it has one over the steps of a sequence output ([batch, time, …]).
  */
-function maskedWeight(sampleWeight: tf.Tensor | undefined, mask: Mask, pred: tf.Tensor): tf.Tensor | undefined {
+export function maskedWeight(sampleWeight: tf.Tensor | undefined, mask: Mask, pred: tf.Tensor): tf.Tensor | undefined {
   if (mask === undefined || mask.rank < 2 || mask.rank >= pred.rank) return sampleWeight;
   if (!tf.util.arraysEqual(mask.shape, pred.shape.slice(0, mask.rank))) return sampleWeight;
   const m = tf.cast(mask, 'float32');
@@ -260,21 +413,38 @@ function maskedWeight(sampleWeight: tf.Tensor | undefined, mask: Mask, pred: tf.
 }
 
 /** One mask (or undefined) per output. */
-function outputMasks(mask: MaskArg, outputs: number): Mask[] {
+export function outputMasks(mask: MaskArg, outputs: number): Mask[] {
   return outputs === 1 && !Array.isArray(mask) ? [mask] : Array.isArray(mask) ? mask : [];
 }
 
-function metricNames(model: Model, state: CompiledState): string[] {
-  const multi = state.losses.length > 1;
+/**
+ * The log name of each compiled metric: `mae` for a single-output model, `<output>_<metric>`
+ * (`cls_accuracy`) with several outputs.
+ */
+export function metricLogNames(model: Model, state: CompiledState): string[][] {
+  const multi = state.metrics.length > 1;
   const names = model.outputNames;
-  const out: string[] = ['loss'];
-  state.metrics.forEach((ms, i) => {
-    for (const m of ms) out.push(multi ? `${names[i]}_${m.name}` : m.name);
-  });
-  return out;
+  return state.metrics.map((ms, i) => ms.map((m) => (multi ? `${names[i]}_${m.name}` : m.name)));
 }
 
-/** Gradients of a scalar loss with respect to chosen variables (default: the trainable ones). */
+/**
+ * Gradients of a scalar loss with respect to chosen variables (default: the trainable ones).
+ *
+ * Args:
+ * - `loss`: computes the loss; tensors made inside it are freed when it returns (keep what you
+ *   need with `tf.keep`, or compute it outside).
+ * - `variables`: what to differentiate with respect to (default every trainable variable).
+ *
+ * Returns `{ value, grads }`: the loss, and a gradient per variable name (for
+ * `optimizer.applyGradients`). The caller disposes both.
+ *
+ * @example
+ * ```ts
+ * const { value, grads } = computeGradients(() => tf.mean(tf.square(model.apply(x) as tf.Tensor)), model.trainableWeights);
+ * optimizer.applyGradients(grads);
+ * tf.dispose([value, ...Object.values(grads)]);
+ * ```
+ */
 export function computeGradients(
   loss: () => tf.Scalar,
   variables?: tf.Variable[],
@@ -289,107 +459,65 @@ export function computeGradients(
 }
 
 /**
- * Reads a tensor back and disposes it. `fit` and `evaluate` read asynchronously: on WebGL and
- * WebGPU a synchronous read stalls the page (and, on WebGPU in Chromium, goes through a canvas
- * copy that some drivers, e.g. SwiftShader, answer with zeros).
+ * Options of `model.fit`.
+ *
+ * Fields:
+ * - `epochs`: passes over the data (default 1).
+ * - `batchSize`: samples per step for tensor data (default 32).
+ * - `validationSplit`: fraction in (0, 1) of tensor data, taken from the end before shuffling (as
+ *   Keras), held out and evaluated after each epoch as `val_*` logs.
+ * - `validationData`: `[x, y]`, `[x, y, sampleWeight]` or a {@link Dataset}, evaluated after each epoch.
+ * - `validationSteps`: batches of a validation dataset per evaluation (default all).
+ * - `shuffle`: shuffle tensor data every epoch (default true; seeded by `seed`, default 0).
+ * - `classWeight`: per-class weights for single-output classification: `{ 0: 1, 1: 5 }`.
+ * - `sampleWeight`: per-sample weights, shape `[n]`.
+ * - `callbacks`: run at each batch and epoch (a `History` is added last and returned).
+ * - `initialEpoch`: epoch to start counting from (resuming).
+ * - `stepsPerEpoch`: batches per epoch from a dataset (default: until its iterator ends).
+ * - `progress`: a `ProgressEmitter` or a listener (e.g. `renderProgress()`) for the training events.
+ * - `label`: the `label` of the `begin` event (default `'fit'`).
+ * - `checkInputs`: check tensor inputs and targets for NaN/Infinity once, asynchronously, before
+ *   training (default true).
  */
-async function readBack(t: tf.Tensor): Promise<Float32Array> {
-  try {
-    return Float32Array.from(await t.data());
-  } finally {
-    t.dispose();
-  }
-}
-
-/**
- * One optimizer step on a batch; returns the loss and metric statistics as one tensor to read
- * back: `[loss, ...metric statistics]`.
- */
-function step(
-  model: Model,
-  state: CompiledState,
-  xs: tf.Tensor[],
-  ys: tf.Tensor[],
-  sampleWeight: tf.Tensor | undefined,
-  train: boolean,
-): tf.Tensor1D {
-  // Metric statistics are computed next to the loss: tf.variableGrads disposes every tensor made
-  // inside the loss function (the predictions too), so they are kept out of that scope.
-  const metricStats = (preds: tf.Tensor[], masks: Mask[]): tf.Tensor[] => {
-    const parts: tf.Tensor[] = [];
-    state.metrics.forEach((ms, i) => {
-      // A masked output weighs its metrics by the mask too (per step), as Keras.
-      const weight = maskedWeight(sampleWeight, masks[i], preds[i]!);
-      for (const m of ms) parts.push(m.batchStatistics(ys[i]!, preds[i]!, weight));
-    });
-    return parts;
-  };
-  let kept: tf.Tensor | undefined;
-  const stats = tf.tidy(() => {
-    let value: tf.Scalar;
-    if (train) {
-      const computed = computeGradients(() => {
-        const run = model.callWithMask(xs.length === 1 ? xs[0]! : xs, { training: true }, undefined);
-        const preds = toList(run.outputs);
-        const masks = outputMasks(run.mask, preds.length);
-        const parts = metricStats(preds, masks);
-        if (parts.length > 0) kept = tf.keep(tf.concat(parts));
-        return totalLoss(model, state, ys, preds, sampleWeight, masks);
-      }, model.trainableWeights);
-      value = computed.value;
-      state.optimizer.applyGradients(computed.grads);
-    } else {
-      const run = model.callWithMask(xs.length === 1 ? xs[0]! : xs, { training: false }, undefined);
-      const preds = toList(run.outputs);
-      const masks = outputMasks(run.mask, preds.length);
-      const parts = metricStats(preds, masks);
-      if (parts.length > 0) kept = tf.keep(tf.concat(parts));
-      value = totalLoss(model, state, ys, preds, sampleWeight, masks);
-    }
-    return kept === undefined ? tf.reshape(value, [1]) : tf.concat([tf.reshape(value, [1]), kept]);
-  });
-  kept?.dispose();
-  if (train) model.applyConstraints();
-  return stats as tf.Tensor1D;
-}
-
-/** Options of `model.fit(x, y, options)` / `model.fit(dataset, options)` (Keras names). */
 export interface FitOptions {
   /** Passes over the data. Default 1. */
   epochs?: number;
   /** Samples per gradient step when `x` is tensors. Default 32. */
   batchSize?: number;
-  /** Fraction of the data (taken from the end, before shuffling, as Keras) held out for validation. */
   validationSplit?: number;
   /** Data evaluated after each epoch (`val_*` logs): `[x, y]`, `[x, y, sampleWeight]` or a dataset. */
   validationData?: [TensorData, TensorData] | [TensorData, TensorData, tf.Tensor] | Dataset;
-  /** Shuffle the training samples every epoch (default true; seeded by `seed`). */
+  validationSteps?: number;
   shuffle?: boolean;
   /** Seed of the shuffling. Default 0. */
   seed?: number;
-  /** Per-class weights for single-output classification: `{ 0: 1, 1: 5 }`. */
   classWeight?: Record<number, number>;
-  /** Per-sample weights, shape [n]. */
   sampleWeight?: tf.Tensor;
   /** Callbacks called at train, epoch and batch boundaries (a `History` is always added). */
   callbacks?: Callback[];
-  /** Epoch to start counting from (resuming). */
   initialEpoch?: number;
-  /** Batches per epoch when `x` is a dataset (default: until the iterator ends). */
   stepsPerEpoch?: number;
-  /** Progress events (a `ProgressEmitter` or a listener, e.g. `renderProgress()`). */
   progress?: ProgressEmitter | TrainingListener;
-  /** Check inputs for NaN/Infinity first (default true). */
+  label?: string;
   checkInputs?: boolean;
 }
 
-interface Slices {
-  xs: tf.Tensor[];
-  ys: tf.Tensor[];
-  sampleWeight: tf.Tensor | undefined;
+/**
+ * Options of `model.evaluate`.
+ *
+ * Fields:
+ * - `batchSize`: samples per step for tensor data (default 32).
+ * - `sampleWeight`: per-sample weights, shape `[n]`.
+ * - `steps`: batches of a dataset to evaluate (default all).
+ */
+export interface EvaluateOptions {
+  batchSize?: number;
+  sampleWeight?: tf.Tensor;
+  steps?: number;
 }
 
-function sampleCount(tensors: tf.Tensor[], what: string): number {
+/** The number of samples (shared first dimension) of `tensors`; throws on disagreement or none. */
+export function sampleCount(tensors: tf.Tensor[], what: string): number {
   const n = tensors[0]?.shape[0];
   if (n === undefined) throw new ValueError(`${what}: no data.`, { field: what, value: 0 });
   for (const t of tensors) {
@@ -403,8 +531,9 @@ function sampleCount(tensors: tf.Tensor[], what: string): number {
   return n;
 }
 
-/** Whether `x` is a dataset of batches (an iterable or async iterable, not a tensor or list). */
+/** Whether `x` is a dataset of batches (an iterable, async iterable or per-epoch function, not tensors). */
 export function isDataset(x: unknown): x is Dataset {
+  if (typeof x === 'function') return true;
   return (
     x !== null &&
     typeof x === 'object' &&
@@ -414,297 +543,20 @@ export function isDataset(x: unknown): x is Dataset {
   );
 }
 
-async function* iterate(dataset: Dataset): AsyncGenerator<Batch> {
-  if (Symbol.asyncIterator in dataset) yield* dataset as AsyncIterable<Batch>;
-  else yield* dataset as Iterable<Batch>;
-}
-
-function resetMetrics(state: CompiledState): void {
-  for (const ms of state.metrics) for (const m of ms) m.reset();
-}
-
-/** Splits a flat read-back into loss + each metric's statistics and accumulates them. */
-function absorb(state: CompiledState, values: Float32Array, sizes: number[][]): number {
-  let offset = 1;
-  state.metrics.forEach((ms, i) => {
-    ms.forEach((m, j) => {
-      const n = sizes[i]![j]!;
-      m.accumulate(values.subarray(offset, offset + n));
-      offset += n;
+/** A dataset's `{ x, y, sampleWeight }` batch as the model's step batch (ordered lists, size). */
+export function toStepBatch(model: Model, batch: Batch): StepBatch {
+  if (batch === null || typeof batch !== 'object' || batch.x === undefined) {
+    throw new ValueError(`A dataset batch must be { x, y?, sampleWeight? }; got ${describeValue(batch)}.`, {
+      field: 'batch',
+      value: batch,
     });
-  });
-  return values[0]!;
-}
-
-function statSizes(model: Model, state: CompiledState, xs: tf.Tensor[], ys: tf.Tensor[]): number[][] {
-  // Statistics lengths depend only on shapes: measure them once, on one sample, and keep them.
-  if (state.metrics.every((ms) => ms.length === 0)) return state.metrics.map(() => []);
-  if (state.statSizes !== undefined) return state.statSizes;
-  state.statSizes = tf.tidy(() => {
-    const x1 = xs.map((t) => tf.slice(t, 0, 1));
-    const preds = toList(model.call(x1.length === 1 ? x1[0]! : x1, { training: false }));
-    return state.metrics.map((ms, i) => ms.map((m) => m.batchStatistics(tf.slice(ys[i]!, 0, 1), preds[i]!).size));
-  });
-  return state.statSizes;
-}
-
-function metricLogs(model: Model, state: CompiledState, loss: number, prefix = ''): Logs {
-  const names = metricNames(model, state);
-  const logs: Logs = { [`${prefix}loss`]: loss };
-  let k = 1;
-  for (const ms of state.metrics) for (const m of ms) logs[`${prefix}${names[k++]}`] = m.result();
-  return logs;
-}
-
-/** Evaluates on tensors or a dataset; returns `{ loss, ...metrics }`. */
-export async function evaluate(
-  model: Model,
-  x: TensorData | Dataset,
-  y?: TensorData,
-  options: { batchSize?: number; sampleWeight?: tf.Tensor } = {},
-): Promise<Logs> {
-  const state = compiledState(model);
-  resetMetrics(state);
-  let lossSum = 0;
-  let count = 0;
-  let sizes: number[][] | undefined;
-  const run = async (xs: tf.Tensor[], ys: tf.Tensor[], w: tf.Tensor | undefined): Promise<void> => {
-    sizes ??= statSizes(model, state, xs, ys);
-    const n = xs[0]!.shape[0]!;
-    const values = await readBack(step(model, state, xs, ys, w, false));
-    lossSum += absorb(state, values, sizes) * n;
-    count += n;
+  }
+  const x = orderTensors(model, batch.x, 'inputs');
+  const y = batch.y === undefined ? [] : orderTensors(model, batch.y, 'outputs');
+  return {
+    x,
+    y,
+    ...(batch.sampleWeight === undefined ? {} : { sampleWeight: batch.sampleWeight }),
+    size: x[0]?.shape[0] ?? 0,
   };
-  if (isDataset(x)) {
-    for await (const batch of iterate(x))
-      await run(orderTensors(model, batch.x, 'inputs'), orderTensors(model, batch.y, 'outputs'), batch.sampleWeight);
-  } else {
-    if (y === undefined)
-      throw new ValueError('evaluate needs targets y (or a dataset of { x, y } batches).', {
-        field: 'y',
-        value: undefined,
-      });
-    const xs = orderTensors(model, x, 'inputs');
-    const ys = orderTensors(model, y, 'outputs');
-    const n = sampleCount([...xs, ...ys], 'evaluate');
-    const batchSize = options.batchSize ?? 32;
-    for (let start = 0; start < n; start += batchSize) {
-      const size = Math.min(batchSize, n - start);
-      const bx = xs.map((t) => tf.slice(t, start, size));
-      const by = ys.map((t) => tf.slice(t, start, size));
-      const bw = options.sampleWeight === undefined ? undefined : tf.slice(options.sampleWeight, start, size);
-      try {
-        await run(bx, by, bw);
-      } finally {
-        tf.dispose([...bx, ...by, ...(bw === undefined ? [] : [bw])]);
-      }
-    }
-  }
-  return metricLogs(model, state, count === 0 ? 0 : lossSum / count);
-}
-
-/** One gradient step on one batch; returns the batch's `{ loss, ...metrics }`. */
-export function trainOnBatch(
-  model: Model,
-  x: TensorData,
-  y: TensorData,
-  options: { sampleWeight?: tf.Tensor } = {},
-): Logs {
-  const state = compiledState(model);
-  const xs = orderTensors(model, x, 'inputs');
-  const ys = orderTensors(model, y, 'outputs');
-  sampleCount([...xs, ...ys], 'trainOnBatch');
-  const sizes = statSizes(model, state, xs, ys);
-  resetMetrics(state);
-  const stats = step(model, state, xs, ys, options.sampleWeight, true);
-  const values = stats.dataSync() as Float32Array;
-  stats.dispose();
-  return metricLogs(model, state, absorb(state, values, sizes));
-}
-
-/** Trains the model; returns the History callback. */
-export async function fit(
-  model: Model,
-  x: TensorData | Dataset,
-  y: TensorData | undefined,
-  options: FitOptions = {},
-): Promise<History> {
-  const state = compiledState(model);
-  const epochs = options.epochs ?? 1;
-  const initialEpoch = options.initialEpoch ?? 0;
-  const batchSize = options.batchSize ?? 32;
-  for (const [field, value, min] of [
-    ['epochs', epochs, 1],
-    ['batchSize', batchSize, 1],
-    ['initialEpoch', initialEpoch, 0],
-  ] as const) {
-    if (!Number.isInteger(value) || value < min) {
-      throw new ValueError(`fit: ${field} must be an integer >= ${min}; got ${describeValue(value)}.`, {
-        field,
-        value,
-      });
-    }
-  }
-  const history = new History();
-  // History runs last, so it records what other callbacks add to the logs (e.g. lr).
-  const callbacks = [...(options.callbacks ?? []), history];
-  model.stopTraining = false;
-
-  let train: Slices | undefined;
-  let validation: Slices | undefined;
-  let validationSet: Dataset | undefined;
-  const owned: tf.Tensor[] = [];
-  if (!isDataset(x)) {
-    if (y === undefined)
-      throw new ValueError('fit needs targets y (or a dataset of { x, y } batches).', { field: 'y', value: undefined });
-    let xs = orderTensors(model, x, 'inputs');
-    let ys = orderTensors(model, y, 'outputs');
-    const n = sampleCount([...xs, ...ys], 'fit');
-    if (options.checkInputs !== false) {
-      await checkFinite(xs, 'Input');
-      await checkFinite(ys, 'Target');
-    }
-    let sampleWeight = options.sampleWeight;
-    if (options.classWeight !== undefined) {
-      if (ys.length !== 1)
-        throw new ValueError('classWeight needs a single-output model; use sampleWeight.', {
-          field: 'classWeight',
-          value: ys.length,
-        });
-      const cw = classWeights(ys[0]!, options.classWeight);
-      owned.push(cw);
-      sampleWeight = sampleWeight === undefined ? cw : tf.mul(sampleWeight, cw);
-      if (sampleWeight !== cw) owned.push(sampleWeight);
-    }
-    if (options.validationSplit !== undefined) {
-      const split = options.validationSplit;
-      if (!(split > 0 && split < 1))
-        throw new ValueError(`fit: validationSplit must be in (0, 1); got ${describeValue(split)}.`, {
-          field: 'validationSplit',
-          value: split,
-        });
-      const nVal = Math.floor(n * split);
-      if (nVal === 0 || nVal === n)
-        throw new ValueError(`fit: validationSplit ${split} of ${n} samples leaves an empty split.`, {
-          field: 'validationSplit',
-          value: split,
-        });
-      const cut = n - nVal;
-      const head = (t: tf.Tensor): tf.Tensor => tf.slice(t, 0, cut);
-      const tail = (t: tf.Tensor): tf.Tensor => tf.slice(t, cut, nVal);
-      validation = {
-        xs: xs.map(tail),
-        ys: ys.map(tail),
-        sampleWeight: sampleWeight === undefined ? undefined : tail(sampleWeight),
-      };
-      xs = xs.map(head);
-      ys = ys.map(head);
-      sampleWeight = sampleWeight === undefined ? undefined : head(sampleWeight);
-      owned.push(
-        ...xs,
-        ...ys,
-        ...validation.xs,
-        ...validation.ys,
-        ...(sampleWeight === undefined ? [] : [sampleWeight]),
-        ...(validation.sampleWeight === undefined ? [] : [validation.sampleWeight]),
-      );
-    }
-    train = { xs, ys, sampleWeight };
-  }
-  if (options.validationData !== undefined) {
-    if (isDataset(options.validationData)) validationSet = options.validationData;
-    else {
-      const [vx, vy, vw] = options.validationData as [TensorData, TensorData, tf.Tensor?];
-      validation = { xs: orderTensors(model, vx, 'inputs'), ys: orderTensors(model, vy, 'outputs'), sampleWeight: vw };
-    }
-  }
-
-  const n = train === undefined ? undefined : train.xs[0]!.shape[0]!;
-  const steps = n === undefined ? options.stepsPerEpoch : Math.ceil(n / batchSize);
-  const list = new CallbackList(callbacks, {
-    model,
-    epochs,
-    ...(steps === undefined ? {} : { steps }),
-    ...(options.progress === undefined ? {} : { progress: options.progress }),
-    label: 'fit',
-  });
-  const rng = createRng(options.seed ?? 0);
-  let sizes: number[][] | undefined;
-  let failure: unknown;
-  await list.trainBegin();
-  try {
-    for (let epoch = initialEpoch; epoch < epochs; epoch++) {
-      await list.epochBegin(epoch);
-      resetMetrics(state);
-      let lossSum = 0;
-      let seen = 0;
-      const runBatch = async (
-        batch: number,
-        xs: tf.Tensor[],
-        ys: tf.Tensor[],
-        w: tf.Tensor | undefined,
-      ): Promise<void> => {
-        await list.batchBegin(batch);
-        sizes ??= statSizes(model, state, xs, ys);
-        const size = xs[0]!.shape[0]!;
-        const loss = absorb(state, await readBack(step(model, state, xs, ys, w, true)), sizes);
-        lossSum += loss * size;
-        seen += size;
-        await list.batchEnd(epoch, batch, metricLogs(model, state, loss));
-      };
-      if (train !== undefined) {
-        const order =
-          options.shuffle === false ? undefined : tf.tensor1d(Int32Array.from(rng.permutation(n!)), 'int32');
-        for (let b = 0; b < steps! && !model.stopTraining; b++) {
-          const start = b * batchSize;
-          const size = Math.min(batchSize, n! - start);
-          const pick = (t: tf.Tensor): tf.Tensor =>
-            order === undefined ? tf.slice(t, start, size) : tf.tidy(() => tf.gather(t, tf.slice(order, start, size)));
-          const bx = train.xs.map(pick);
-          const by = train.ys.map(pick);
-          const bw = train.sampleWeight === undefined ? undefined : pick(train.sampleWeight);
-          try {
-            await runBatch(b, bx, by, bw);
-          } finally {
-            tf.dispose([...bx, ...by, ...(bw === undefined ? [] : [bw])]);
-          }
-        }
-        order?.dispose();
-      } else {
-        let b = 0;
-        for await (const batch of iterate(x as Dataset)) {
-          if (model.stopTraining || (options.stepsPerEpoch !== undefined && b >= options.stepsPerEpoch)) break;
-          await runBatch(
-            b++,
-            orderTensors(model, batch.x, 'inputs'),
-            orderTensors(model, batch.y, 'outputs'),
-            batch.sampleWeight,
-          );
-        }
-      }
-      const logs = metricLogs(model, state, seen === 0 ? 0 : lossSum / seen);
-      if (validation !== undefined || validationSet !== undefined) {
-        const v =
-          validationSet !== undefined
-            ? await evaluate(model, validationSet)
-            : await evaluate(model, validation!.xs, validation!.ys, {
-                batchSize,
-                ...(validation!.sampleWeight === undefined ? {} : { sampleWeight: validation!.sampleWeight }),
-              });
-        for (const [k, value] of Object.entries(v)) logs[`val_${k}`] = value;
-      }
-      await list.epochEnd(epoch, logs);
-      if (model.stopTraining) {
-        if (epoch < epochs - 1) list.markStopped();
-        break;
-      }
-    }
-  } catch (error) {
-    failure = error;
-    throw error;
-  } finally {
-    await list.trainEnd(failure);
-    tf.dispose(owned);
-  }
-  return history;
 }

@@ -20,8 +20,11 @@
  */
 export {
   Optimizer,
+  deferFiniteChecks,
   l2Norm,
   matchesAny,
+  resolveFiniteChecks,
+  type DeferredFiniteCheck,
   type NamePattern,
   type NamedGradients,
   type OptimizerConfig,

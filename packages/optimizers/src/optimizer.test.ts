@@ -20,8 +20,10 @@ import {
   type Optimizer,
   RMSprop,
   SGD,
+  deferFiniteChecks,
   deserializeOptimizer,
   loadOptimizer,
+  resolveFiniteChecks,
   saveOptimizer,
   serializeOptimizer,
   type SkippedStepEvent,
@@ -124,6 +126,49 @@ describe('non-finite gradients', () => {
     expect(values(state2.tensors['skip-w/m']!)).toEqual(values(state1.tensors['skip-w/m']!));
     tf.dispose([...Object.values(state1.tensors), ...Object.values(state2.tensors)]);
     adam.dispose();
+  });
+});
+
+describe('deferred non-finite checks', () => {
+  it('leave the check on the device, then throw the same error when its values are read', () => {
+    const w = variable('defer-w', [1, 2]);
+    const v = variable('defer-v', [3]);
+    const sgd = new SGD({ learningRate: 1 });
+    const dataSync = tf.Tensor.prototype.dataSync;
+    let reads = 0;
+    tf.Tensor.prototype.dataSync = function (this: tf.Tensor) {
+      reads++;
+      return dataSync.call(this);
+    } as typeof dataSync;
+    let checks;
+    try {
+      ({ checks } = deferFiniteChecks(() => apply(sgd, { 'defer-w': [0.5, Number.NaN], 'defer-v': [1] })));
+    } finally {
+      tf.Tensor.prototype.dataSync = dataSync;
+    }
+    expect(reads).toBe(0);
+    // The update went through (SGD: w − g), NaN included; the check says so afterwards.
+    expect(values(v)).toEqual([2]);
+    expect(checks).toHaveLength(1);
+    expect(checks[0]!.variables).toEqual(['defer-w', 'defer-v']);
+    const sums = Array.from(checks[0]!.sums.dataSync());
+    expect(sums[1]).toBe(1);
+    expect(() => resolveFiniteChecks(checks, sums)).toThrow(/Non-finite gradient .* for "defer-w" at step 0/);
+    expect(() => resolveFiniteChecks(checks, [0.5, 1])).not.toThrow();
+    tf.dispose(checks.map((c) => c.sums));
+    tf.dispose([w, v]);
+    sgd.dispose();
+  });
+
+  it("keep the synchronous check for nonFinite: 'skip', which must decide before updating", () => {
+    const w = variable('defer-skip-w', [1, 2]);
+    const sgd = new SGD({ learningRate: 1, nonFinite: 'skip' });
+    const { result, checks } = deferFiniteChecks(() => apply(sgd, { 'defer-skip-w': [Number.NaN, 0] }));
+    expect(result).toBe(false);
+    expect(checks).toEqual([]);
+    expect(values(w)).toEqual([1, 2]);
+    w.dispose();
+    sgd.dispose();
   });
 });
 

@@ -58,7 +58,10 @@ export interface OptimizerConfig {
   /**
    * What a NaN or ±Infinity in a gradient does: `'throw'` (default) or `'skip'` the step (with a
    * `skipped-step` event). `'ignore'` skips the check (one reduction and one read-back per step)
-   * for the last bit of speed, and lets NaN into the weights.
+   * for the last bit of speed, and lets NaN into the weights. Inside a training loop that runs
+   * its steps in {@link deferFiniteChecks} (`fit` in `@plasticity/layers`), `'throw'` reads
+   * nothing synchronously: the check joins the step's one asynchronous read and throws after
+   * that step's update; `'skip'` still reads at once, since it must decide before updating.
    */
   nonFinite?: 'throw' | 'skip' | 'ignore';
 }
@@ -165,6 +168,92 @@ interface VariableState {
 }
 
 type Listener = (event: SkippedStepEvent) => void;
+
+/**
+ * The NaN/Infinity check of one `applyGradients` call, left on the device so that a training loop
+ * reads it back together with its loss, in the same asynchronous read, instead of a synchronous
+ * `dataSync()` inside every step. Made by `applyGradients` (with `nonFinite: 'throw'`) while
+ * {@link deferFiniteChecks} runs; read with {@link resolveFiniteChecks}.
+ *
+ * Fields:
+ * - `optimizer`: the optimizer that applied the gradients.
+ * - `variables`: the names of the updated variables, in the order of `sums`.
+ * - `step`: the optimizer's step count before this update.
+ * - `sums`: each variable's gradient sum, shape `[variables.length]` (float32); NaN or ±Infinity
+ *   when that gradient held one. Kept out of `tf.tidy`: whoever collects the check disposes it.
+ */
+export interface DeferredFiniteCheck {
+  readonly optimizer: Optimizer;
+  readonly variables: readonly string[];
+  readonly step: number;
+  readonly sums: tf.Tensor1D;
+}
+
+/** The checks collected by the innermost running {@link deferFiniteChecks}, if any. */
+let deferredChecks: DeferredFiniteCheck[] | undefined;
+
+/**
+ * Runs `fn` (synchronously) with the NaN/Infinity check of every `applyGradients` call made in it
+ * deferred: optimizers with `nonFinite: 'throw'` (the default) apply the update at once and leave a
+ * {@link DeferredFiniteCheck} to read later, so a training step needs no synchronous read. The
+ * caller must read `checks[i].sums` (e.g. concatenated with its loss), pass the values to
+ * {@link resolveFiniteChecks}, and dispose the `sums` tensors. `nonFinite: 'skip'` still reads at
+ * once (it must know before updating); `'ignore'` checks nothing.
+ *
+ * Args:
+ * - `fn`: the work, e.g. a training step; if it throws, the checks made so far are disposed.
+ *
+ * Returns `{ result, checks }`: what `fn` returned and the checks, in call order.
+ *
+ * @example
+ * ```ts
+ * const { result: loss, checks } = deferFiniteChecks(() => optimizer.minimize(() => lossFn())!);
+ * const values = await tf.concat([loss.reshape([1]), ...checks.map((c) => c.sums)]).data();
+ * resolveFiniteChecks(checks, values.subarray(1)); // throws the usual ValueError on NaN
+ * tf.dispose([loss, ...checks.map((c) => c.sums)]);
+ * ```
+ */
+export function deferFiniteChecks<T>(fn: () => T): { result: T; checks: DeferredFiniteCheck[] } {
+  const previous = deferredChecks;
+  const checks: DeferredFiniteCheck[] = [];
+  deferredChecks = checks;
+  try {
+    return { result: fn(), checks };
+  } catch (error) {
+    tf.dispose(checks.map((c) => c.sums));
+    throw error;
+  } finally {
+    deferredChecks = previous;
+  }
+}
+
+/**
+ * Reads deferred NaN/Infinity checks back: throws the `ValueError` that `applyGradients` throws
+ * with `nonFinite: 'throw'` (naming the variables and the step) when a gradient was not finite.
+ * By then that step's update has been applied, so the weights may hold NaN: reload them (e.g. from
+ * a checkpoint) before training on.
+ *
+ * Args:
+ * - `checks`: what {@link deferFiniteChecks} returned.
+ * - `values`: the values of every check's `sums`, concatenated in the order of `checks`.
+ */
+export function resolveFiniteChecks(checks: readonly DeferredFiniteCheck[], values: ArrayLike<number>): void {
+  let offset = 0;
+  for (const check of checks) {
+    const bad = check.variables.filter((_, i) => !Number.isFinite(values[offset + i]!));
+    offset += check.variables.length;
+    if (bad.length > 0) throw nonFiniteError(bad, check.step);
+  }
+}
+
+function nonFiniteError(bad: readonly string[], step: number): ValueError {
+  return new ValueError(
+    `Non-finite gradient (NaN or Infinity) for ${bad.map((b) => `"${b}"`).join(', ')} at step ` +
+      `${step}. Lower the learning rate, clip gradients, check the inputs, or pass ` +
+      "nonFinite: 'skip' to skip such steps.",
+    { field: 'gradients', value: bad },
+  );
+}
 
 /**
  * Base class of every optimizer. Subclasses implement {@link Optimizer.updateRule} and
@@ -339,16 +428,23 @@ export abstract class Optimizer implements Serializable {
     }
 
     try {
+      if (this.nonFinite === 'throw' && deferredChecks !== undefined) {
+        // Inside a training step: leave the check on the device for the step's one read-back.
+        const sums = tf.keep(
+          tf.tidy(
+            () =>
+              tf.stack(
+                grads.map((g) => (g.dtype === 'float32' ? tf.sum(g) : tf.cast(tf.sum(g), 'float32'))),
+              ) as tf.Tensor1D,
+          ),
+        );
+        deferredChecks.push({ optimizer: this, variables: names, step: this.iterationsValue, sums });
+        this.update(names, variables, grads);
+        return true;
+      }
       const bad = this.nonFinite === 'ignore' ? [] : this.nonFiniteVariables(names, grads);
       if (bad.length > 0) {
-        if (this.nonFinite === 'throw') {
-          throw new ValueError(
-            `Non-finite gradient (NaN or Infinity) for ${bad.map((b) => `"${b}"`).join(', ')} at step ` +
-              `${this.iterationsValue}. Lower the learning rate, clip gradients, check the inputs, or pass ` +
-              "nonFinite: 'skip' to skip such steps.",
-            { field: 'gradients', value: bad },
-          );
-        }
+        if (this.nonFinite === 'throw') throw nonFiniteError(bad, this.iterationsValue);
         const event: SkippedStepEvent = { type: 'skipped-step', step: this.iterationsValue, variables: bad };
         for (const listener of [...this.listeners]) listener(event);
         return false;
