@@ -203,9 +203,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const model = buildModel(options.hidden, options.seed);
   try {
     model.compile({
-      // The NaN check of the optimizer reads every gradient step back synchronously, which stalls a
-      // GPU backend (and breaks WebGPU on SwiftShader); the page watches the loss instead.
-      optimizer: new Adam({ learningRate: options.learningRate, nonFinite: 'ignore' }),
+      // Inside fit the optimizer's NaN check joins the step's one asynchronous read: no
+      // synchronous read stalls a GPU backend (or breaks WebGPU on SwiftShader).
+      optimizer: new Adam({ learningRate: options.learningRate }),
       loss: 'binaryCrossentropy',
       metrics: ['accuracy'],
     });
