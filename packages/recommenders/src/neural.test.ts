@@ -68,7 +68,8 @@ describe('NeuMF', () => {
     );
   });
 
-  it('reports one end event, with the error, when training fails', async () => {
+  it('reports one end event, with the error, when training fails, and leaks nothing', async () => {
+    const before = tf.memory().numTensors;
     const events: TrainingEvent[] = [];
     const model = new NeuMF({ factors: 2, layers: [4, 2], epochs: 3, batchSize: 4 });
     let batches = 0;
@@ -82,6 +83,8 @@ describe('NeuMF', () => {
     ).rejects.toThrow('listener failed');
     expect(events.filter((e) => e.type === 'end')).toEqual([expect.objectContaining({ error: 'listener failed' })]);
     model.dispose();
+    // The failed step's batch and the optimizer's slots are freed: only the (disposed) model held tensors.
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('predicts σ(GMF ⊕ MLP · w + b) computed by hand from its weights', async () => {

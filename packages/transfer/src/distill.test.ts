@@ -159,6 +159,21 @@ describe('Distiller', () => {
     expect([events[0], events.at(-1)]).toEqual(['begin', 'end']);
   });
 
+  it('a failing step leaks nothing (the batch is freed)', async () => {
+    const { t, s } = pair();
+    const x = randomTensor([16, 3], createRng(5));
+    const optimizer = new Adam({ learningRate: 0.01 });
+    await distill(t, s, x, { optimizer, batchSize: 4 });
+    class Boom extends Callback {
+      override onBatchBegin(batch: number): void {
+        if (batch === 2) throw new Error('boom');
+      }
+    }
+    await expectNoTensorLeaks(async () => {
+      await expect(distill(t, s, x, { optimizer, batchSize: 4, callbacks: [new Boom()] })).rejects.toThrow('boom');
+    });
+  });
+
   it('rejects a student without a graph or trainable weights, and bad settings', async () => {
     const { t, s } = pair();
     expect(() => new Distiller({ teacher: t, student: {} as never })).toThrow(/needs a student Model/);
