@@ -171,8 +171,16 @@ describe('MultiTaskModel', () => {
     const plain = await loadModel(memoryIO('mt-fixed'));
     expect(plain.outputNames).toEqual(['sum', 'sign']);
     plain.dispose();
+    // mt.model.save() (what ModelCheckpoint calls) writes a full multi-task artifact too.
+    const viaModel = build();
+    viaModel.compile({ optimizer: new Adam(), balancer: new GradNorm() });
+    await viaModel.model.save(memoryIO('mt-via-model'));
+    const reloaded = await loadMultiTaskModel(memoryIO('mt-via-model'));
+    expect([reloaded.tasks, reloaded.balancer?.name]).toEqual([['sum', 'sign'], 'gradnorm']);
+    reloaded.dispose();
+    viaModel.dispose();
     // An artifact without the multitask metadata is refused, naming the fix.
-    await build().model.save(memoryIO('not-mt'));
+    await build().trunk.save(memoryIO('not-mt'));
     await expect(loadMultiTaskModel(memoryIO('not-mt'))).rejects.toThrow(ArtifactError);
     await expect(loadMultiTaskModel(memoryIO('not-mt'))).rejects.toThrow(/loadModel/);
   });

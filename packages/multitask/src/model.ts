@@ -266,22 +266,39 @@ export class MultiTaskNetwork extends Model {
     }
   }
 
+  /** The multitask metadata to save with the network, set by {@link MultiTaskModel}. */
+  metadata: (() => Promise<object>) | undefined;
+
   /**
-   * Saves the network as a plain functional `Model` (what `loadModel` reads back by itself, with
-   * outputs named by task); the balanced step lives in code, not in the artifact. Use
-   * {@link MultiTaskModel.save} to keep the tasks and the balancer too.
+   * Saves the network as a functional `Model` (what `loadModel` reads back by itself, outputs
+   * named by task) with the multitask metadata in `userDefinedMetadata.multitask`, so the
+   * artifact also loads with {@link loadMultiTaskModel} — `ModelCheckpoint`, which calls this,
+   * writes full multi-task checkpoints. The balanced step lives in code, not in the artifact.
    *
    * Args:
    *   target: a URL (`file://…`, `memory://…`) or an IO handler.
    *   options.includeOptimizer: save the optimizer state (default: when compiled).
    */
-  override save(
+  override async save(
     target: string | tf.io.IOHandler,
     options: { includeOptimizer?: boolean } = {},
   ): Promise<tf.io.SaveResult> {
     const plain = new Model({ inputs: this.inputs, outputs: this.outputs, name: this.name });
     plain.compiled = this.compiled;
-    return plain.save(target, options);
+    if (this.metadata === undefined) return plain.save(target, options);
+    const multitask = await this.metadata();
+    const inner = resolveIOHandler(target, 'save');
+    if (inner.save === undefined) {
+      throw new ArtifactError(typeof target === 'string' ? target : 'IO handler', 'cannot save (it has no save()).');
+    }
+    const handler: tf.io.IOHandler = {
+      save: (artifacts) =>
+        inner.save!({
+          ...artifacts,
+          userDefinedMetadata: { ...(artifacts.userDefinedMetadata ?? {}), multitask },
+        }),
+    };
+    return plain.save(handler, options);
   }
 
   /** Per-task losses and metrics in inference mode (validation, `evaluate`). */
@@ -455,6 +472,7 @@ export class MultiTaskModel {
       layersBetween(o, this.features.id).filter((l) => !trunkLayers.has(l)),
     );
     this.model.tasks = [...this.tasks];
+    this.model.metadata = () => this.metadata() as Promise<object>;
     this.model.parts = () => ({
       shared: this.sharedVariables,
       taskVariables: this.taskVariables,
@@ -699,23 +717,8 @@ export class MultiTaskModel {
    *   target: a URL (`file://…`, `memory://…`) or an IO handler.
    *   options.includeOptimizer: save the optimizer state (default: when compiled).
    */
-  async save(
-    target: string | tf.io.IOHandler,
-    options: { includeOptimizer?: boolean } = {},
-  ): Promise<tf.io.SaveResult> {
-    const multitask = await this.metadata();
-    const inner = resolveIOHandler(target, 'save');
-    if (inner.save === undefined) {
-      throw new ArtifactError(typeof target === 'string' ? target : 'IO handler', 'cannot save (it has no save()).');
-    }
-    const handler: tf.io.IOHandler = {
-      save: (artifacts) =>
-        inner.save!({
-          ...artifacts,
-          userDefinedMetadata: { ...(artifacts.userDefinedMetadata ?? {}), multitask: multitask as unknown as object },
-        }),
-    };
-    return this.model.save(handler, options);
+  save(target: string | tf.io.IOHandler, options: { includeOptimizer?: boolean } = {}): Promise<tf.io.SaveResult> {
+    return this.model.save(target, options);
   }
 
   /** Frees the model's weights and optimizer state, and the balancer's tensors. */
