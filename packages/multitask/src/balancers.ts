@@ -453,7 +453,7 @@ export class GradNorm extends LossBalancer {
       out[name] = tf.tidy(() =>
         tf.addN(
           grads
-            .map((g, i) => (g[name] ? tf.mul(g[name]!, tf.slice(weights, i, 1).reshape([])) : undefined))
+            .map((g, i) => (g[name] ? tf.mul(g[name]!, tf.reshape(tf.slice(weights, i, 1), [])) : undefined))
             .filter((t): t is tf.Tensor => t !== undefined),
         ),
       );
