@@ -126,7 +126,26 @@ function tensorSource(
   };
 }
 
-/** A graph of layers from symbolic inputs to symbolic outputs. */
+/**
+ * A graph of layers from symbolic inputs to symbolic outputs, and the trainer: `compile`, then
+ * `fit` / `evaluate` / `predict` run the one training loop over the overridable
+ * {@link Model.trainStep}, {@link Model.testStep}, {@link Model.predictStep} and
+ * {@link Model.computeLoss} (Keras 3's `Trainer`). Subclass it and override a step for a GAN or a
+ * contrastive loss; every callback and progress event keeps working.
+ *
+ * Args (config):
+ * - `inputs`: symbolic inputs from `input()`; `outputs`: symbolic outputs of layers applied to them.
+ * - `name`: the model's name (default from the class). `{ name }` alone makes a model without a
+ *   graph, for a subclass whose steps use models it holds (override `layers` to expose them).
+ *
+ * @example
+ * ```ts
+ * const x = input({ shape: [4] });
+ * const model = new Model({ inputs: x, outputs: new Dense({ units: 1 }).apply(new Dense({ units: 8, activation: 'relu' }).apply(x)) });
+ * model.compile({ optimizer: 'adam', loss: 'mse' });
+ * await model.fit(xs, ys, { epochs: 5 });
+ * ```
+ */
 export class Model extends Layer {
   static override readonly className: string = 'Model';
 

@@ -58,7 +58,10 @@ export interface OptimizerConfig {
   /**
    * What a NaN or ±Infinity in a gradient does: `'throw'` (default) or `'skip'` the step (with a
    * `skipped-step` event). `'ignore'` skips the check (one reduction and one read-back per step)
-   * for the last bit of speed, and lets NaN into the weights.
+   * for the last bit of speed, and lets NaN into the weights. Inside a training loop that runs
+   * its steps in {@link deferFiniteChecks} (`fit` in `@plasticity/layers`), `'throw'` reads
+   * nothing synchronously: the check joins the step's one asynchronous read and throws after
+   * that step's update; `'skip'` still reads at once, since it must decide before updating.
    */
   nonFinite?: 'throw' | 'skip' | 'ignore';
 }

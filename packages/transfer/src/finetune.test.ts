@@ -1,7 +1,7 @@
 import { cpuBackend } from '@plasticity/backend-cpu';
 import { ValueError, createRng, randomTensor, registerBackendPlugin, useBackend } from '@plasticity/core';
 import { BatchNormalization, Dense, Sequential, type Layer } from '@plasticity/layers';
-import { SGD } from '@plasticity/optimizers';
+import { Adam, SGD } from '@plasticity/optimizers';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { discriminativeParamGroups, fineTune, geometricMultipliers, layerBlocks } from './index.js';
@@ -106,5 +106,32 @@ describe('fineTune', () => {
     await expect(fineTune(m, x, y, { stages: [{ train: { top: 9 }, epochs: 1 }] })).rejects.toThrow(
       /top must be an integer in 1..4/,
     );
+  });
+});
+
+describe('fineTune stages with their own optimizers', () => {
+  it("free each previous stage's optimizer state (no slot tensors left behind)", async () => {
+    const m = model();
+    m.compile({ optimizer: new Adam(), loss: 'mse' });
+    const x = randomTensor([16, 3], createRng(5));
+    const y = tf.zeros([16, 1]);
+    const base = tf.memory().numTensors;
+    const last = new Adam({ learningRate: 1e-3 });
+    await fineTune(m, x, y, {
+      batchSize: 8,
+      stages: [
+        { train: { top: 1 }, epochs: 1, optimizer: new Adam() },
+        { train: 'all', epochs: 1, optimizer: new Adam() },
+        { train: 'all', epochs: 1, optimizer: last },
+      ],
+    });
+    expect(m.optimizer).toBe(last);
+    // Only the last optimizer holds state: Adam's two moments for each variable it trained (the
+    // kernels and biases of d1, d2 and head; BatchNormalization stays frozen without batchNorm: true).
+    const trainable = m.trainableWeights.length;
+    expect(trainable).toBe(6);
+    expect(tf.memory().numTensors - base).toBe(2 * trainable);
+    m.dispose();
+    tf.dispose([x, y]);
   });
 });
