@@ -47,16 +47,8 @@ describe('FixedWeights', () => {
     const ga = tf.variableGrads(loss(ya, 0), vars).grads;
     const gb = tf.variableGrads(loss(yb, 1), vars).grads;
     const before = vars.map((v) => Array.from(v.dataSync()));
-    await mt.fit(
-      x,
-      { a: ya, b: yb },
-      {
-        optimizer: new SGD({ learningRate: 0.1 }),
-        balancer: new FixedWeights({ a: 2, b: 0.5 }),
-        batchSize: 16,
-        shuffle: false,
-      },
-    );
+    mt.compile({ optimizer: new SGD({ learningRate: 0.1 }), balancer: new FixedWeights({ a: 2, b: 0.5 }) });
+    await mt.fit(x, { a: ya, b: yb }, { batchSize: 16, shuffle: false });
     vars.forEach((v, k) => {
       const a = Array.from(ga[v.name]?.dataSync() ?? new Float32Array(v.size));
       const b = Array.from(gb[v.name]?.dataSync() ?? new Float32Array(v.size));
@@ -64,9 +56,9 @@ describe('FixedWeights', () => {
       after.forEach((w, i) => expect(w).toBeCloseTo(before[k]![i]! - 0.1 * (2 * a[i]! + 0.5 * b[i]!), 5));
     });
     expect(() => new FixedWeights({ a: -1 })).toThrow(ValueError);
-    await expect(
-      mt.fit(x, { a: ya, b: yb }, { optimizer: new SGD(), balancer: new FixedWeights({ c: 1 }) }),
-    ).rejects.toThrow(/"c" is not a task/);
+    expect(() => mt.compile({ optimizer: new SGD(), balancer: new FixedWeights({ c: 1 }) })).toThrow(
+      /"c" is not a task/,
+    );
   });
 });
 
@@ -86,11 +78,8 @@ describe('UncertaintyWeighting', () => {
     );
     const mt = twoRegressionTasks();
     const balancer = new UncertaintyWeighting();
-    await mt.fit(
-      x,
-      { a: ya, b: yb },
-      { optimizer: new Adam({ learningRate: 0.02 }), balancer, epochs: 15, batchSize: 100 },
-    );
+    mt.compile({ optimizer: new Adam({ learningRate: 0.02 }), balancer });
+    await mt.fit(x, { a: ya, b: yb }, { epochs: 15, batchSize: 100 });
     const [sa, sb] = balancer.logVariances();
     expect(Math.exp(sa!)).toBeCloseTo(0.01, 2);
     expect(Math.exp(sb!)).toBeCloseTo(0.09, 1);
@@ -135,20 +124,10 @@ describe('GradNorm', () => {
     const xs = randomTensor([256, 3], rng);
     const y = randomTensor([256, 1], rng);
     const balancer = new GradNorm({ alpha: 1.5, learningRate: 0.05 });
-    const trace: number[] = [];
-    await mt.fit(
-      xs,
-      { a: y, b: tf.mul(y, 2) },
-      {
-        optimizer: new SGD({ learningRate: 0.01 }),
-        balancer,
-        epochs: 10,
-        batchSize: 32,
-        onEpochEnd: (_e, logs) => {
-          trace.push(logs['a_weight']!);
-        },
-      },
-    );
+    mt.compile({ optimizer: new SGD({ learningRate: 0.01 }), balancer });
+    const history = await mt.fit(xs, { a: y, b: tf.mul(y, 2) }, { epochs: 10, batchSize: 32 });
+    const trace = history.history['a_weight']!;
+    expect(trace).toHaveLength(10);
     // Sign-gradient updates oscillate around the equilibrium: average the last epochs.
     const late = trace.slice(-5).reduce((a, b) => a + b, 0) / 5;
     expect(late).toBeCloseTo(1.6, 1);
@@ -207,22 +186,15 @@ describe('PCGrad', () => {
     const pa = ga.map((v, i) => v - (dot(ga, gb) / dot(gb, gb)) * gb[i]!);
     const pb = gb.map((v, i) => v - (dot(gb, ga) / dot(ga, ga)) * ga[i]!);
     const before = shared.flatMap((v) => Array.from(v.dataSync()));
-    await mt.fit(
-      x,
-      { a: ya, b: yb },
-      { optimizer: new SGD({ learningRate: 1 }), balancer: new PCGrad(), batchSize: 8, shuffle: false },
-    );
+    mt.compile({ optimizer: new SGD({ learningRate: 1 }), balancer: new PCGrad() });
+    await mt.fit(x, { a: ya, b: yb }, { batchSize: 8, shuffle: false });
     const after = shared.flatMap((v) => Array.from(v.dataSync()));
     after.forEach((w, i) => expect(w).toBeCloseTo(before[i]! - (pa[i]! + pb[i]!), 4));
     const small = { a: tf.div(ya, 20), b: tf.div(yb, 20) };
     const fresh = twoRegressionTasks();
+    fresh.compile({ optimizer: new SGD({ learningRate: 0.01 }), balancer: new PCGrad() });
     await expectNoTensorLeaks(async () => {
-      await fresh.fit(x, small, {
-        optimizer: new SGD({ learningRate: 0.01 }),
-        balancer: new PCGrad(),
-        batchSize: 4,
-        epochs: 2,
-      });
+      await fresh.fit(x, small, { batchSize: 4, epochs: 2 });
     });
   });
 });

@@ -39,6 +39,11 @@ function freshName(base: string): string {
   return name;
 }
 
+/** A non-leaking `tf.variable`: the initial value is made and freed inside a tidy. */
+function makeVariable(value: () => tf.Tensor, trainable: boolean, base: string): tf.Variable {
+  return tf.tidy(() => tf.variable(value(), trainable, freshName(base)));
+}
+
 /** Base class of loss balancers. */
 export abstract class LossBalancer {
   /** Short name shown in logs (`'fixed'`, `'uncertainty'`, `'dwa'`, `'gradnorm'`, `'pcgrad'`). */
@@ -51,14 +56,53 @@ export abstract class LossBalancer {
     this.taskNames = [...tasks];
   }
 
-  /** One optimizer step; returns the per-task loss values of the batch (before weighting). */
-  abstract step(context: StepContext): number[];
+  /**
+   * One optimizer step on the batch in `context`.
+   *
+   * Returns:
+   *   The per-task loss values of the batch (before weighting) as a tensor `[tasks]` that the
+   *   caller owns. It is not read here: the training loop reads every step's numbers in one
+   *   asynchronous read, so a balancer keeps its own bookkeeping on the device (tensors) too.
+   */
+  abstract step(context: StepContext): tf.Tensor1D;
 
-  /** The current weight of each task's loss, in task order. */
+  /** The current weight of each task's loss, in task order (may read the device synchronously). */
   abstract weights(): number[];
+
+  /**
+   * The current weights, read asynchronously (what `fit` logs as `<task>_weight` at the end of
+   * each epoch). Default: {@link LossBalancer.weights}.
+   */
+  readWeights(): Promise<number[]> {
+    return Promise.resolve(this.weights());
+  }
+
+  /**
+   * The balancer's learnt state as plain JSON (what `MultiTaskModel.save` stores), or undefined
+   * when it has none. {@link LossBalancer.setState} puts it back after `init`.
+   */
+  async getState(): Promise<Record<string, unknown> | undefined> {
+    return undefined;
+  }
+
+  /** Restores a state from {@link LossBalancer.getState}; called after `init`. */
+  setState(_state: Record<string, unknown>): void {}
+
+  /** The balancer's constructor settings (what `MultiTaskModel.save` stores to rebuild it). */
+  getConfig(): Record<string, unknown> {
+    return {};
+  }
 
   /** Called by `fit` at the end of each epoch with each task's mean training loss. */
   onEpochEnd(_meanLosses: readonly number[]): void {}
+
+  /**
+   * Extra variables the balancer learns with the model's optimizer (e.g. log variances); their
+   * optimizer state is saved with the model. Default none.
+   */
+  variables(): tf.Variable[] {
+    return [];
+  }
 
   /** Frees the balancer's tensors. */
   dispose(): void {}
@@ -73,28 +117,26 @@ export abstract class CombinedLossBalancer extends LossBalancer {
   /** Combines the per-task losses into the training objective (inside the gradient tape). */
   abstract combine(losses: tf.Scalar[]): tf.Scalar;
 
-  /** Extra variables the balancer learns along with the model (e.g. log variances). */
-  variables(): tf.Variable[] {
-    return [];
-  }
-
-  step(context: StepContext): number[] {
-    let kept: tf.Tensor | undefined;
-    tf.tidy(() => {
-      const { value, grads } = tf.variableGrads(
-        () => {
-          const losses = context.losses();
-          kept = tf.keep(tf.stack(losses));
-          return this.combine(losses);
-        },
-        allVariables(context, this.variables()),
-      );
-      context.optimizer.applyGradients(grads);
-      return value;
-    }).dispose();
-    const values = Array.from(kept!.dataSync());
-    kept!.dispose();
-    return values;
+  step(context: StepContext): tf.Tensor1D {
+    let kept: tf.Tensor1D | undefined;
+    try {
+      tf.tidy(() => {
+        const { value, grads } = tf.variableGrads(
+          () => {
+            const losses = context.losses();
+            kept = tf.keep(tf.stack(losses)) as tf.Tensor1D;
+            return this.combine(losses);
+          },
+          allVariables(context, this.variables()),
+        );
+        context.optimizer.applyGradients(grads);
+        return value;
+      }).dispose();
+    } catch (error) {
+      kept?.dispose();
+      throw error;
+    }
+    return kept!;
   }
 }
 
@@ -135,6 +177,9 @@ export class FixedWeights extends CombinedLossBalancer {
   weights(): number[] {
     return [...this.values];
   }
+  override getConfig(): Record<string, unknown> {
+    return { weights: { ...this.byTask } };
+  }
 }
 
 /**
@@ -162,11 +207,7 @@ export class UncertaintyWeighting extends CombinedLossBalancer {
     if (this.logVars.length === tasks.length) return;
     this.dispose();
     this.logVars = tasks.map((t) =>
-      tf.variable(
-        tf.scalar(this.initialLogVariance),
-        true,
-        freshName(`uncertainty/log_var_${t.replace(/[^\w-]/g, '_')}`),
-      ),
+      makeVariable(() => tf.scalar(this.initialLogVariance), true, `uncertainty/log_var_${t.replace(/[^\w-]/g, '_')}`),
     );
   }
   override variables(): tf.Variable[] {
@@ -187,6 +228,29 @@ export class UncertaintyWeighting extends CombinedLossBalancer {
   /** exp(−sᵢ)/2, the effective weight of each loss. */
   weights(): number[] {
     return this.logVariances().map((s) => Math.exp(-s) / 2);
+  }
+  override async readWeights(): Promise<number[]> {
+    return (await this.readLogVariances()).map((s) => Math.exp(-s) / 2);
+  }
+  private async readLogVariances(): Promise<number[]> {
+    return Promise.all(this.logVars.map(async (v) => (await v.data())[0]!));
+  }
+  /** `{ logVariances }`: the learnt sᵢ. */
+  override async getState(): Promise<Record<string, unknown>> {
+    return { logVariances: await this.readLogVariances() };
+  }
+  override setState(state: Record<string, unknown>): void {
+    const values = state['logVariances'];
+    if (!Array.isArray(values) || values.length !== this.logVars.length) {
+      throw new ValueError(
+        `UncertaintyWeighting: saved logVariances must be ${this.logVars.length} numbers; got ${describeValue(values)}.`,
+        { field: 'logVariances', value: values },
+      );
+    }
+    tf.tidy(() => this.logVars.forEach((v, i) => v.assign(tf.scalar(Number(values[i])))));
+  }
+  override getConfig(): Record<string, unknown> {
+    return { initialLogVariance: this.initialLogVariance };
   }
   override dispose(): void {
     for (const v of this.logVars) v.dispose();
@@ -241,20 +305,51 @@ export class DynamicWeightAverage extends CombinedLossBalancer {
   weights(): number[] {
     return [...this.values];
   }
+  /** `{ history, weights }`: each epoch's mean losses so far and the current weights. */
+  override async getState(): Promise<Record<string, unknown>> {
+    return { history: this.history.map((h) => [...h]), weights: [...this.values] };
+  }
+  override setState(state: Record<string, unknown>): void {
+    const history = state['history'];
+    const weights = state['weights'];
+    const T = this.taskNames.length;
+    const isRow = (r: unknown): r is number[] =>
+      Array.isArray(r) && r.length === T && r.every((v) => typeof v === 'number');
+    if (!Array.isArray(history) || !history.every(isRow) || !isRow(weights)) {
+      throw new ValueError(
+        `DynamicWeightAverage: saved state needs { history: number[${T}][], weights: number[${T}] }; got ${describeValue(state)}.`,
+        { field: 'state', value: state },
+      );
+    }
+    this.history = history.map((h) => [...h]);
+    this.values = [...weights];
+  }
+  override getConfig(): Record<string, unknown> {
+    return { temperature: this.temperature };
+  }
 }
 
-/** Gradients of each task's loss alone (one forward and backward pass per task). */
-function perTaskGradients(context: StepContext): { values: number[]; grads: NamedGradients[] } {
+/**
+ * Gradients of each task's loss alone (one forward and backward pass per task), and the task
+ * losses as a tensor `[tasks]` (the caller owns both).
+ */
+function perTaskGradients(context: StepContext): { values: tf.Tensor1D; grads: NamedGradients[] } {
   const variables = allVariables(context);
-  const values: number[] = [];
+  const values: tf.Scalar[] = [];
   const grads: NamedGradients[] = [];
-  for (let i = 0; i < context.tasks.length; i++) {
-    const { value, grads: g } = tf.variableGrads(() => context.losses()[i]!, variables);
-    values.push(value.dataSync()[0]!);
-    value.dispose();
-    grads.push(g);
+  try {
+    for (let i = 0; i < context.tasks.length; i++) {
+      const { value, grads: g } = tf.variableGrads(() => context.losses()[i]!, variables);
+      values.push(value);
+      grads.push(g);
+    }
+    return { values: tf.stack(values) as tf.Tensor1D, grads };
+  } catch (error) {
+    for (const gr of grads) tf.dispose(Object.values(gr).filter((t) => t !== null));
+    throw error;
+  } finally {
+    tf.dispose(values);
   }
-  return { values, grads };
 }
 
 function normOf(grads: NamedGradients, variables: readonly tf.Variable[]): tf.Scalar {
@@ -278,8 +373,10 @@ export class GradNorm extends LossBalancer {
   readonly alpha: number;
   /** Learning rate of the task weights. Default 0.025. */
   readonly learningRate: number;
-  private values: number[] = [];
-  private initial: number[] | undefined;
+  /** wᵢ `[tasks]`, on the device: updated every step without a read back. */
+  private w: tf.Variable | undefined;
+  /** Lᵢ(0) `[tasks]`, the first step's losses. */
+  private initial: tf.Variable | undefined;
 
   constructor(options: { alpha?: number; learningRate?: number } = {}) {
     super();
@@ -304,60 +401,68 @@ export class GradNorm extends LossBalancer {
 
   override init(tasks: readonly string[]): void {
     super.init(tasks);
-    this.values = tasks.map(() => 1);
-    this.initial = undefined;
+    this.dispose();
+    this.w = makeVariable(() => tf.ones([tasks.length]), false, 'gradnorm/weights');
   }
 
-  step(context: StepContext): number[] {
+  private weightsVariable(): tf.Variable {
+    if (this.w === undefined) {
+      throw new ValueError('GradNorm: call init(tasks) (MultiTaskModel.compile does) before training.', {
+        field: 'init',
+        value: undefined,
+      });
+    }
+    return this.w;
+  }
+
+  step(context: StepContext): tf.Tensor1D {
     if (context.lastShared.length === 0) {
       throw new ValueError('GradNorm needs a shared layer with trainable weights (the trunk is frozen or has none).', {
         field: 'trunk',
         value: 0,
       });
     }
+    const w = this.weightsVariable();
     const { values, grads } = perTaskGradients(context);
     try {
-      this.initial ??= values.map((v) => Math.max(v, 1e-12));
-      const T = values.length;
-      // gᵢ = ‖∇_W Lᵢ‖, so Gᵢ = wᵢ·gᵢ.
-      const g = grads.map((gr) => {
-        const n = normOf(gr, context.lastShared);
-        const out = n.dataSync()[0]!;
-        n.dispose();
-        return out;
-      });
-      const G = g.map((gi, i) => this.values[i]! * gi);
-      const meanG = G.reduce((a, b) => a + b, 0) / T;
-      const ratios = values.map((v, i) => v / this.initial![i]!);
-      const meanRatio = ratios.reduce((a, b) => a + b, 0) / T;
-      const target = ratios.map((r) => meanG * (r / meanRatio) ** this.alpha);
-      // d/dwᵢ Σⱼ |Gⱼ − targetⱼ| with the targets held constant = sign(Gᵢ − targetᵢ)·gᵢ.
-      const next = this.values.map((w, i) =>
-        Math.max(w - this.learningRate * Math.sign(G[i]! - target[i]!) * g[i]!, 1e-6),
-      );
-      const sum = next.reduce((a, b) => a + b, 0);
+      this.initial ??= makeVariable(() => tf.maximum(values, 1e-12), false, 'gradnorm/initial_losses');
+      const initial = this.initial;
+      const T = context.tasks.length;
       // The model steps with the weights of this step; the new ones apply from the next.
-      const combined = this.combineGradients(grads, this.values);
+      const combined = this.combineGradients(grads, w);
       try {
         context.optimizer.applyGradients(combined);
       } finally {
         tf.dispose(Object.values(combined));
       }
-      this.values = next.map((w) => (T * w) / sum);
+      tf.tidy(() => {
+        // gᵢ = ‖∇_W Lᵢ‖, so Gᵢ = wᵢ·gᵢ.
+        const g = tf.stack(grads.map((gr) => normOf(gr, context.lastShared)));
+        const G = tf.mul(w, g);
+        const meanG = tf.mean(G);
+        const ratios = tf.div(values, initial);
+        const target = tf.mul(meanG, tf.pow(tf.div(ratios, tf.mean(ratios)), this.alpha));
+        // d/dwᵢ Σⱼ |Gⱼ − targetⱼ| with the targets held constant = sign(Gᵢ − targetᵢ)·gᵢ.
+        const next = tf.maximum(tf.sub(w, tf.mul(tf.mul(tf.sign(tf.sub(G, target)), g), this.learningRate)), 1e-6);
+        w.assign(tf.div(tf.mul(next, T), tf.sum(next)));
+      });
+    } catch (error) {
+      values.dispose();
+      throw error;
     } finally {
       for (const gr of grads) tf.dispose(Object.values(gr).filter((t) => t !== null));
     }
     return values;
   }
 
-  private combineGradients(grads: NamedGradients[], weights: number[]): Record<string, tf.Tensor> {
+  private combineGradients(grads: NamedGradients[], weights: tf.Tensor): Record<string, tf.Tensor> {
     const out: Record<string, tf.Tensor> = {};
     const names = new Set(grads.flatMap((g) => Object.keys(g).filter((k) => g[k] !== null)));
     for (const name of names) {
       out[name] = tf.tidy(() =>
         tf.addN(
           grads
-            .map((g, i) => (g[name] ? tf.mul(g[name]!, weights[i]!) : undefined))
+            .map((g, i) => (g[name] ? tf.mul(g[name]!, tf.reshape(tf.slice(weights, i, 1), [])) : undefined))
             .filter((t): t is tf.Tensor => t !== undefined),
         ),
       );
@@ -366,7 +471,49 @@ export class GradNorm extends LossBalancer {
   }
 
   weights(): number[] {
-    return [...this.values];
+    return this.w === undefined ? [] : Array.from(this.w.dataSync());
+  }
+
+  override async readWeights(): Promise<number[]> {
+    return this.w === undefined ? [] : Array.from(await this.w.data());
+  }
+
+  /** `{ weights, initialLosses }`: the learnt wᵢ and the first step's losses Lᵢ(0) (once trained). */
+  override async getState(): Promise<Record<string, unknown>> {
+    return {
+      weights: await this.readWeights(),
+      ...(this.initial === undefined ? {} : { initialLosses: Array.from(await this.initial.data()) }),
+    };
+  }
+
+  override setState(state: Record<string, unknown>): void {
+    const T = this.taskNames.length;
+    const isRow = (r: unknown): r is number[] =>
+      Array.isArray(r) && r.length === T && r.every((v) => typeof v === 'number');
+    const { weights, initialLosses } = state as { weights?: unknown; initialLosses?: unknown };
+    if (!isRow(weights) || (initialLosses !== undefined && !isRow(initialLosses))) {
+      throw new ValueError(
+        `GradNorm: saved state needs { weights: number[${T}], initialLosses?: number[${T}] }; got ${describeValue(state)}.`,
+        { field: 'state', value: state },
+      );
+    }
+    tf.tidy(() => this.weightsVariable().assign(tf.tensor1d(weights)));
+    this.initial?.dispose();
+    this.initial =
+      initialLosses === undefined
+        ? undefined
+        : makeVariable(() => tf.tensor1d(initialLosses), false, 'gradnorm/initial_losses');
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return { alpha: this.alpha, learningRate: this.learningRate };
+  }
+
+  override dispose(): void {
+    this.w?.dispose();
+    this.initial?.dispose();
+    this.w = undefined;
+    this.initial = undefined;
   }
 }
 
@@ -390,12 +537,12 @@ export function pcgradProject(
       for (const j of others) {
         if (j === i) continue;
         const gj = grads[j]!;
-        const dot = tf.sum(tf.mul(g, gj));
-        const d = dot.dataSync()[0]!;
-        if (d < 0) {
-          const norm2 = tf.sum(tf.square(gj)).dataSync()[0]!;
-          if (norm2 > 0) g = tf.sub(g, tf.mul(gj, d / norm2));
-        }
+        // Branch-free on the device (no read back): the coefficient is 0 unless gᵢ·gⱼ < 0.
+        const d = tf.sum(tf.mul(g, gj));
+        const norm2 = tf.sum(tf.square(gj));
+        const conflict = tf.logicalAnd(tf.less(d, 0), tf.greater(norm2, 0));
+        const coefficient = tf.where(conflict, tf.div(d, tf.maximum(norm2, 1e-30)), tf.zerosLike(d));
+        g = tf.sub(g, tf.mul(gj, coefficient));
       }
       return g === gi ? gi.clone() : g;
     }),
@@ -420,44 +567,49 @@ export class PCGrad extends LossBalancer {
     super.init(tasks);
     this.values = tasks.map((t) => this.options.weights?.[t] ?? 1);
   }
-  step(context: StepContext): number[] {
+  step(context: StepContext): tf.Tensor1D {
     const { values, grads } = perTaskGradients(context);
     const shared = context.shared;
+    const out: Record<string, tf.Tensor> = {};
     try {
-      const flat = grads.map(
-        (g, i) =>
-          tf.tidy(() =>
-            tf.mul(tf.concat(shared.map((v) => tf.reshape(g[v.name] ?? tf.zerosLike(v), [-1]))), this.values[i]!),
-          ) as tf.Tensor1D,
-      );
-      const projected = pcgradProject(flat, this.rng);
-      const out: Record<string, tf.Tensor> = {};
       tf.tidy(() => {
-        const total = tf.addN(projected);
+        const flat = grads.map(
+          (g, i) =>
+            tf.mul(
+              tf.concat(shared.map((v) => tf.reshape(g[v.name] ?? tf.zerosLike(v), [-1]))),
+              this.values[i]!,
+            ) as tf.Tensor1D,
+        );
+        const total = tf.addN(pcgradProject(flat, this.rng));
         let offset = 0;
         for (const v of shared) {
           out[v.name] = tf.keep(tf.reshape(tf.slice(total, offset, v.size), v.shape));
           offset += v.size;
         }
+        context.taskVariables.forEach((vars, i) => {
+          for (const v of vars) {
+            const g = grads[i]![v.name];
+            if (g) out[v.name] = tf.keep(tf.mul(g, this.values[i]!));
+          }
+        });
       });
-      tf.dispose([...flat, ...projected]);
-      context.taskVariables.forEach((vars, i) => {
-        for (const v of vars) {
-          const g = grads[i]![v.name];
-          if (g) out[v.name] = tf.keep(tf.tidy(() => tf.mul(g, this.values[i]!)));
-        }
-      });
-      try {
-        context.optimizer.applyGradients(out);
-      } finally {
-        tf.dispose(Object.values(out));
-      }
+      context.optimizer.applyGradients(out);
+    } catch (error) {
+      values.dispose();
+      throw error;
     } finally {
+      tf.dispose(Object.values(out));
       for (const gr of grads) tf.dispose(Object.values(gr).filter((t) => t !== null));
     }
     return values;
   }
   weights(): number[] {
     return [...this.values];
+  }
+  override getConfig(): Record<string, unknown> {
+    return {
+      ...(this.options.seed === undefined ? {} : { seed: this.options.seed }),
+      ...(this.options.weights === undefined ? {} : { weights: { ...this.options.weights } }),
+    };
   }
 }

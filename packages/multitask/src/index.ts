@@ -6,7 +6,9 @@
  * @example
  * ```ts
  * const mt = new MultiTaskModel({ trunk, tasks: { price: { head: new Dense({ units: 1 }), loss: 'mse' }, sold: { head: new Dense({ units: 1, activation: 'sigmoid' }), loss: 'binaryCrossentropy' } } });
- * await mt.fit(x, { price, sold }, { optimizer: new Adam(), balancer: new UncertaintyWeighting(), epochs: 10 });
+ * mt.compile({ optimizer: new Adam(), balancer: new UncertaintyWeighting() });
+ * const history = await mt.fit(x, { price, sold }, { epochs: 10, validationSplit: 0.2 });
+ * history.history['val_price_loss'];
  * ```
  *
  * @packageDocumentation
@@ -24,9 +26,11 @@ export {
 } from './balancers.js';
 export {
   MultiTaskModel,
+  MultiTaskNetwork,
+  loadMultiTaskModel,
+  type MultiTaskCompileArgs,
   type MultiTaskConfig,
   type MultiTaskFitOptions,
-  type MultiTaskHistory,
   type TaskSpec,
   type TaskTargets,
 } from './model.js';

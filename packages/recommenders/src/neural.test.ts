@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createRng, memoryIO, registerBackendPlugin, useBackend } from '@plasticity/core';
+import { createRng, memoryIO, registerBackendPlugin, useBackend, type TrainingEvent } from '@plasticity/core';
 import { cpuBackend } from '@plasticity/backend-cpu';
 import { expectNoTensorLeaks } from '@plasticity/test-utils';
 import { Interactions } from './interactions.js';
@@ -38,7 +38,59 @@ function weightsOf(model: Recommender): Float32Array[] {
   return out;
 }
 
+/**
+ * Trains `make()` for 1,000 steps (tiny data, one step an epoch) and checks, at every epoch event,
+ * that the tensor count stays where it was after the first epoch, and that the run ends where it
+ * started once the model is disposed.
+ */
+async function expectFlatOver1000Steps(make: () => Recommender & { dispose(): void }, label: string): Promise<void> {
+  const before = tf.memory().numTensors;
+  const counts: number[] = [];
+  const events: TrainingEvent[] = [];
+  const model = make();
+  await model.fit(tiny, {
+    onProgress: (e) => {
+      events.push(e);
+      if (e.type === 'epoch') counts.push(tf.memory().numTensors);
+    },
+  });
+  expect(events[0]).toEqual(expect.objectContaining({ type: 'begin', label, epochs: 1000, steps: 1 }));
+  expect(events.filter((e) => e.type === 'batch')).toHaveLength(1000);
+  expect(counts).toHaveLength(1000);
+  expect(new Set(counts).size, `${counts[0]} → ${counts.at(-1)}`).toBe(1);
+  expect(events.at(-1)).toEqual(expect.objectContaining({ type: 'end' }));
+  model.dispose();
+  expect(tf.memory().numTensors).toBe(before);
+}
+
 describe('NeuMF', () => {
+  it('holds the tensor count flat over 1,000 training steps', { timeout: 120_000 }, async () => {
+    // 7 interactions × (1 + 1 negative) = 14 rows: one batch of 14 an epoch.
+    await expectFlatOver1000Steps(
+      () => new NeuMF({ factors: 2, layers: [4, 2], negatives: 1, epochs: 1000, batchSize: 14 }),
+      'NeuMF',
+    );
+  });
+
+  it('reports one end event, with the error, when training fails, and leaks nothing', async () => {
+    const before = tf.memory().numTensors;
+    const events: TrainingEvent[] = [];
+    const model = new NeuMF({ factors: 2, layers: [4, 2], epochs: 3, batchSize: 4 });
+    let batches = 0;
+    await expect(
+      model.fit(tiny, {
+        onProgress: (e) => {
+          events.push(e);
+          if (e.type === 'batch' && ++batches === 2) throw new Error('listener failed');
+        },
+      }),
+    ).rejects.toThrow('listener failed');
+    expect(events.filter((e) => e.type === 'end')).toEqual([expect.objectContaining({ error: 'listener failed' })]);
+    model.dispose();
+    // The failed step's batch and the optimizer's slots are freed: only the (disposed) model held tensors.
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('predicts σ(GMF ⊕ MLP · w + b) computed by hand from its weights', async () => {
     const model = await new NeuMF({ factors: 2, layers: [4, 3], epochs: 1, batchSize: 4, negatives: 1 }).fit(tiny);
     const [gu, gi, mu, mi, w1, b1, wo, bo] = weightsOf(model);
@@ -97,6 +149,10 @@ describe('NeuMF', () => {
 });
 
 describe('TwoTower', () => {
+  it('holds the tensor count flat over 1,000 training steps (logQ on)', { timeout: 120_000 }, async () => {
+    await expectFlatOver1000Steps(() => new TwoTower({ dim: 2, epochs: 1000, batchSize: 7 }), 'TwoTower');
+  });
+
   it('in-batch loss is softmax cross-entropy over the batch with same-item rows masked (by hand)', async () => {
     const model = await new TwoTower({ dim: 3, epochs: 1, temperature: 0.5 }).fit(tiny);
     const [ue, ie] = weightsOf(model);

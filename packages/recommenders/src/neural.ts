@@ -21,7 +21,17 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng, ValueError, describeValue, type ConfigDict, type Rng } from '@plasticity/core';
-import { Dense, Embedding, GlorotUniform, RandomNormal, type Layer } from '@plasticity/layers';
+import {
+  Dense,
+  Embedding,
+  GlorotUniform,
+  RandomNormal,
+  computeGradients,
+  fitLoop,
+  type BatchSource,
+  type Layer,
+  type StepLogs,
+} from '@plasticity/layers';
 import { optionLabel, resolveOptions, type OptionSchema, type WithAliases } from './internal/options.js';
 import { Adam } from '@plasticity/optimizers';
 import type { Interactions } from './interactions.js';
@@ -68,6 +78,48 @@ abstract class NeuralRecommender extends Recommender {
     this.dispose();
     this.layerList = this.buildLayers(data.numUsers, data.numItems);
     this.popularity = undefined;
+  }
+
+  /**
+   * Trains on the layers loop: `batches(epoch)` gives each epoch's batches (generated afresh, e.g.
+   * new negatives), `loss(batch)` the batch's loss; Adam steps on every trainable weight. Progress
+   * goes out through the recommender's own emitter (`fit`'s `onProgress`): `begin` with `label`,
+   * a `batch` event per step, an `epoch` event with `{ loss }` (the mean over the epoch's
+   * batches), `end`.
+   */
+  protected async trainOnLoop<B extends { size: number }>(
+    label: string,
+    steps: number,
+    batches: (epoch: number) => Iterable<B>,
+    loss: (batch: B) => tf.Scalar,
+  ): Promise<void> {
+    const optimizer = new Adam({ learningRate: this.learningRate });
+    const vars = this.trainableWeights();
+    const host = {
+      stopTraining: false,
+      trainStep: (batch: B): StepLogs => {
+        const { value, grads } = computeGradients(() => loss(batch), vars);
+        try {
+          optimizer.applyGradients(grads);
+        } finally {
+          tf.dispose(Object.values(grads));
+        }
+        return { loss: value };
+      },
+      testStep: (batch: B): StepLogs => ({ loss: loss(batch) }),
+    };
+    try {
+      await fitLoop(host, batches as BatchSource<B>, {
+        epochs: this.epochs,
+        steps,
+        progress: this.progress,
+        label,
+        // Every batch counts once in the epoch's mean loss, as before the loop was shared.
+        sizeOf: () => 1,
+      });
+    } finally {
+      optimizer.dispose();
+    }
   }
 
   protected override fallback(_u: number | undefined, i: number | undefined): number {
@@ -145,6 +197,56 @@ function permutation(n: number, rng: Rng): Int32Array {
     [p[i], p[j]] = [p[j]!, p[i]!];
   }
   return p;
+}
+
+/** A batch of (user, item) index pairs with what the loss needs: labels (NeuMF) or log q (TwoTower). */
+interface PairBatch {
+  users: tf.Tensor1D;
+  items: tf.Tensor1D;
+  labels?: tf.Tensor1D;
+  logQ?: tf.Tensor1D;
+  size: number;
+}
+
+/** Per-row arrays of the training pairs (rows index all of them alike). */
+interface PairRows {
+  users: Int32Array;
+  items: Int32Array;
+  labels?: Float32Array;
+  logQ?: Float32Array;
+}
+
+/**
+ * One epoch of `rows` in a seeded shuffle (Fisher–Yates from `rng`), `batchSize` rows a batch,
+ * batches smaller than `minSize` skipped. Each batch's tensors are freed when the loop asks for
+ * the next one, stops or fails.
+ */
+function* shuffledPairs(rows: PairRows, batchSize: number, rng: Rng, minSize: number): Generator<PairBatch> {
+  const n = rows.users.length;
+  const order = permutation(n, rng);
+  const ints = (from: Int32Array, idx: Int32Array): Int32Array => Int32Array.from(idx, (r) => from[r]!);
+  const floats = (from: Float32Array, idx: Int32Array): Float32Array => Float32Array.from(idx, (r) => from[r]!);
+  for (let start = 0; start < n; start += batchSize) {
+    const idx = order.subarray(start, Math.min(n, start + batchSize));
+    if (idx.length < minSize) continue;
+    const batch: PairBatch = {
+      users: tf.tensor1d(ints(rows.users, idx), 'int32'),
+      items: tf.tensor1d(ints(rows.items, idx), 'int32'),
+      ...(rows.labels === undefined ? {} : { labels: tf.tensor1d(floats(rows.labels, idx)) }),
+      ...(rows.logQ === undefined ? {} : { logQ: tf.tensor1d(floats(rows.logQ, idx)) }),
+      size: idx.length,
+    };
+    try {
+      yield batch;
+    } finally {
+      tf.dispose([
+        batch.users,
+        batch.items,
+        ...(batch.labels ? [batch.labels] : []),
+        ...(batch.logQ ? [batch.logQ] : []),
+      ]);
+    }
+  }
 }
 
 function checkLayers(layers: readonly number[]): readonly number[] {
@@ -270,58 +372,38 @@ export class NeuMF extends NeuralRecommender {
     const rng = createRng(this.seed);
     const csr = data.byUser();
     const nItems = data.numItems;
-    const optimizer = new Adam({ learningRate: this.learningRate });
-    const vars = this.trainableWeights();
     const perPositive = 1 + this.negatives;
     const n = data.size * perPositive;
     const us = new Int32Array(n);
     const is = new Int32Array(n);
     const ys = new Float32Array(n);
-    this.emit({ type: 'begin', label: 'NeuMF', epochs: this.epochs, steps: Math.ceil(n / this.batchSize) });
-    try {
-      for (let epoch = 0; epoch < this.epochs; epoch++) {
-        let k = 0;
-        for (let e = 0; e < data.size; e++) {
-          const u = data.users[e]!;
-          us[k] = u;
-          is[k] = data.items[e]!;
-          ys[k++] = 1;
-          for (let t = 0; t < this.negatives; t++) {
-            let j = rng.int(nItems);
-            for (let tries = 0; tries < 50 && sortedHas(csr.indices, csr.indptr[u]!, csr.indptr[u + 1]!, j); tries++) {
-              j = rng.int(nItems);
-            }
-            us[k] = u;
-            is[k] = j;
-            ys[k++] = 0;
+    const batchSize = this.batchSize;
+    // Each epoch: every interaction with `negatives` fresh unseen items, shuffled, in batches.
+    const sample = (): void => {
+      let k = 0;
+      for (let e = 0; e < data.size; e++) {
+        const u = data.users[e]!;
+        us[k] = u;
+        is[k] = data.items[e]!;
+        ys[k++] = 1;
+        for (let t = 0; t < this.negatives; t++) {
+          let j = rng.int(nItems);
+          for (let tries = 0; tries < 50 && sortedHas(csr.indices, csr.indptr[u]!, csr.indptr[u + 1]!, j); tries++) {
+            j = rng.int(nItems);
           }
+          us[k] = u;
+          is[k] = j;
+          ys[k++] = 0;
         }
-        const order = permutation(n, rng);
-        let lossSum = 0;
-        let batches = 0;
-        for (let start = 0; start < n; start += this.batchSize) {
-          const idx = order.subarray(start, Math.min(n, start + this.batchSize));
-          const bu = tf.tensor1d(
-            Int32Array.from(idx, (r) => us[r]!),
-            'int32',
-          );
-          const bi = tf.tensor1d(
-            Int32Array.from(idx, (r) => is[r]!),
-            'int32',
-          );
-          const by = tf.tensor1d(Float32Array.from(idx, (r) => ys[r]!));
-          const loss = optimizer.minimize(() => bceWithLogits(this.logits(bu, bi), by), true, vars)!;
-          lossSum += loss.dataSync()[0]!;
-          batches++;
-          tf.dispose([bu, bi, by, loss]);
-          if (batches % 50 === 0) await tf.nextFrame();
-        }
-        this.emit({ type: 'epoch', epoch, epochs: this.epochs, metrics: { loss: lossSum / batches } });
       }
-    } finally {
-      optimizer.dispose();
-    }
-    this.emit({ type: 'end' });
+    };
+    const batches = (): Generator<PairBatch> => {
+      sample();
+      return shuffledPairs({ users: us, items: is, labels: ys }, batchSize, rng, 1);
+    };
+    await this.trainOnLoop('NeuMF', Math.ceil(n / batchSize), batches, (b) =>
+      bceWithLogits(this.logits(b.users, b.items), b.labels!),
+    );
   }
 
   protected estimate(u: number, i: number): number {
@@ -497,45 +579,20 @@ export class TwoTower extends NeuralRecommender {
   protected async fitModel(data: Interactions): Promise<void> {
     this.startFit(data);
     const rng = createRng(this.seed);
-    const optimizer = new Adam({ learningRate: this.learningRate });
-    const vars = this.trainableWeights();
     const n = data.size;
+    const batchSize = this.batchSize;
+    const correct = this.samplingCorrection;
     // log q_j: the chance that a batch slot holds item j.
     const counts = new Float32Array(data.numItems);
     for (let e = 0; e < n; e++) counts[data.items[e]!]! += 1;
     const logQ = Float32Array.from(counts, (c) => Math.log(Math.max(c, 1) / n));
-    this.emit({ type: 'begin', label: 'TwoTower', epochs: this.epochs, steps: Math.ceil(n / this.batchSize) });
-    try {
-      for (let epoch = 0; epoch < this.epochs; epoch++) {
-        const order = permutation(n, rng);
-        let lossSum = 0;
-        let batches = 0;
-        for (let start = 0; start < n; start += this.batchSize) {
-          const idx = order.subarray(start, Math.min(n, start + this.batchSize));
-          if (idx.length < 2) continue;
-          const bu = tf.tensor1d(
-            Int32Array.from(idx, (r) => data.users[r]!),
-            'int32',
-          );
-          const bi = tf.tensor1d(
-            Int32Array.from(idx, (r) => data.items[r]!),
-            'int32',
-          );
-          const bq = this.samplingCorrection
-            ? tf.tensor1d(Float32Array.from(idx, (r) => logQ[data.items[r]!]!))
-            : undefined;
-          const loss = optimizer.minimize(() => this.inBatchLoss(bu, bi, bq), true, vars)!;
-          lossSum += loss.dataSync()[0]!;
-          batches++;
-          tf.dispose([bu, bi, loss, ...(bq === undefined ? [] : [bq])]);
-          if (batches % 50 === 0) await tf.nextFrame();
-        }
-        this.emit({ type: 'epoch', epoch, epochs: this.epochs, metrics: { loss: lossSum / Math.max(1, batches) } });
-      }
-    } finally {
-      optimizer.dispose();
-    }
-    this.emit({ type: 'end' });
+    const rowLogQ = Float32Array.from(data.items, (i) => logQ[i]!);
+    // A batch of one has no negatives: skipped.
+    const rows = { users: data.users, items: data.items, ...(correct ? { logQ: rowLogQ } : {}) };
+    const batches = (): Generator<PairBatch> => shuffledPairs(rows, batchSize, rng, 2);
+    await this.trainOnLoop('TwoTower', Math.ceil(n / batchSize), batches, (b) =>
+      this.inBatchLoss(b.users, b.items, b.logQ),
+    );
   }
 
   /**

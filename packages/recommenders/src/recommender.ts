@@ -121,13 +121,17 @@ export abstract class Recommender {
       });
     }
     const remove = options.onProgress === undefined ? undefined : this.progress.on(options.onProgress);
+    // Models trained on the layers loop report their own `end` (with the error): send one only.
+    let ended = false;
+    const watch = remove === undefined ? undefined : this.progress.on((e) => void (ended ||= e.type === 'end'));
     try {
       this.train = data;
       await this.fitModel(data);
     } catch (error) {
-      this.emit({ type: 'end', error: error instanceof Error ? error.message : String(error) });
+      if (!ended) this.emit({ type: 'end', error: error instanceof Error ? error.message : String(error) });
       throw error;
     } finally {
+      watch?.();
       remove?.();
     }
     return this;

@@ -1,11 +1,11 @@
 import { cpuBackend } from '@plasticity/backend-cpu';
 import { ValueError, createRng, randomTensor, registerBackendPlugin, useBackend } from '@plasticity/core';
-import { Dense, Sequential } from '@plasticity/layers';
-import { Adam } from '@plasticity/optimizers';
+import { Callback, Dense, Sequential } from '@plasticity/layers';
+import { Adam, SGD } from '@plasticity/optimizers';
 import { expectNoTensorLeaks } from '@plasticity/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { distill, distillationLoss } from './index.js';
+import { Distiller, distill, distillationLoss } from './index.js';
 
 beforeAll(async () => {
   registerBackendPlugin(cpuBackend);
@@ -85,11 +85,12 @@ describe('distill', () => {
       layers: [new Dense({ units: 8, activation: 'tanh', inputShape: [4] }), new Dense({ units: 3 })],
     });
     const optimizer = new Adam({ learningRate: 0.02 });
-    const first = await distill(t, s, x, { optimizer, epochs: 1, temperature: 2, batchSize: 32 });
+    const first = (await distill(t, s, x, { optimizer, epochs: 1, temperature: 2, batchSize: 32 })).history['loss']!;
     let losses: number[] = [];
     await expectNoTensorLeaks(async () => {
-      losses = await distill(t, s, x, { optimizer, epochs: 40, temperature: 2, batchSize: 32 });
+      losses = (await distill(t, s, x, { optimizer, epochs: 40, temperature: 2, batchSize: 32 })).history['loss']!;
     });
+    expect(losses).toHaveLength(40);
     expect(losses[losses.length - 1]!).toBeLessThan(first[0]! * 0.1);
     const agree = tf.tidy(() =>
       tf.mean(
@@ -97,5 +98,88 @@ describe('distill', () => {
       ),
     );
     expect(agree.dataSync()[0]).toBeGreaterThan(0.9);
+  });
+});
+
+describe('Distiller', () => {
+  const pair = (): { t: Sequential; s: Sequential } => ({
+    t: new Sequential({
+      layers: [new Dense({ units: 6, activation: 'tanh', inputShape: [3] }), new Dense({ units: 3 })],
+    }),
+    s: new Sequential({
+      layers: [new Dense({ units: 4, activation: 'tanh', inputShape: [3] }), new Dense({ units: 3 })],
+    }),
+  });
+
+  it('one step minimises distillationLoss against the teacher (SGD, checked against its gradient)', async () => {
+    const { t, s } = pair();
+    const x = randomTensor([8, 3], createRng(3));
+    const labels = tf.tensor1d([0, 1, 2, 0, 1, 2, 0, 1], 'int32');
+    const vars = s.trainableWeights;
+    const { grads } = tf.variableGrads(
+      () =>
+        distillationLoss(t.predict(x) as tf.Tensor, s.apply(x) as tf.Tensor, { temperature: 3, alpha: 0.3, labels }),
+      vars,
+    );
+    const want = vars.map((v) => {
+      const w = v.dataSync();
+      const g = grads[v.name]!.dataSync();
+      return Array.from(w, (wi, i) => wi - 0.5 * g[i]!);
+    });
+    const d = new Distiller({ teacher: t, student: s });
+    d.compile({ optimizer: new SGD({ learningRate: 0.5 }), temperature: 3, alpha: 0.3 });
+    await d.fit(x, labels, { batchSize: 8, shuffle: false });
+    vars.forEach((v, k) => Array.from(v.dataSync()).forEach((w, i) => expect(w).toBeCloseTo(want[k]![i]!, 5)));
+  });
+
+  it('reports through the loop: validation, callbacks, progress; 1,000 steps keep the tensor count flat', async () => {
+    const { t, s } = pair();
+    const x = randomTensor([8, 3], createRng(4));
+    const counts: number[] = [];
+    class Count extends Callback {
+      override onEpochEnd(): void {
+        counts.push(tf.memory().numTensors);
+      }
+    }
+    const events: string[] = [];
+    // 8 samples in batches of 4: 2 steps an epoch, 500 epochs = 1,000 steps.
+    const history = await distill(t, s, x, {
+      optimizer: new Adam({ learningRate: 0.01 }),
+      epochs: 500,
+      batchSize: 4,
+      validationData: [x],
+      callbacks: [new Count()],
+      progress: (e) => events.push(e.type),
+    });
+    expect(history.history['loss']).toHaveLength(500);
+    expect(history.history['val_loss']!.at(-1)).toBeLessThan(history.history['val_loss']![0]!);
+    expect(new Set(counts.slice(1)).size).toBe(1);
+    expect(counts.at(-1)).toBe(counts[0]);
+    expect(events.filter((e) => e === 'batch')).toHaveLength(1000);
+    expect([events[0], events.at(-1)]).toEqual(['begin', 'end']);
+  });
+
+  it('a failing step leaks nothing (the batch is freed)', async () => {
+    const { t, s } = pair();
+    const x = randomTensor([16, 3], createRng(5));
+    const optimizer = new Adam({ learningRate: 0.01 });
+    await distill(t, s, x, { optimizer, batchSize: 4 });
+    class Boom extends Callback {
+      override onBatchBegin(batch: number): void {
+        if (batch === 2) throw new Error('boom');
+      }
+    }
+    await expectNoTensorLeaks(async () => {
+      await expect(distill(t, s, x, { optimizer, batchSize: 4, callbacks: [new Boom()] })).rejects.toThrow('boom');
+    });
+  });
+
+  it('rejects a student without a graph or trainable weights, and bad settings', async () => {
+    const { t, s } = pair();
+    expect(() => new Distiller({ teacher: t, student: {} as never })).toThrow(/needs a student Model/);
+    const d = new Distiller({ teacher: t, student: s });
+    expect(() => d.compile({ optimizer: new Adam(), temperature: -1 })).toThrow(/temperature must be a positive/);
+    for (const l of s.layers) l.trainable = false;
+    await expect(distill(t, s, tf.ones([2, 3]), { optimizer: new Adam() })).rejects.toThrow(/no trainable weights/);
   });
 });

@@ -3,8 +3,18 @@
  * output distribution.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { ValueError, createRng, describeValue } from '@plasticity/core';
-import { computeGradients, type Model } from '@plasticity/layers';
+import { ValueError, describeValue } from '@plasticity/core';
+import {
+  Model,
+  type Batch,
+  type CompileArgs,
+  type Dataset,
+  type FitOptions,
+  type History,
+  type StepBatch,
+  type StepLogs,
+  type TensorData,
+} from '@plasticity/layers';
 import type { Optimizer } from '@plasticity/optimizers';
 
 /** Options of {@link distillationLoss}. */
@@ -75,99 +85,192 @@ function toLogits(output: tf.Tensor, kind: 'logits' | 'probabilities'): tf.Tenso
   return kind === 'logits' ? output : tf.log(tf.maximum(output, 1e-7));
 }
 
-/** Options of {@link distill}. */
-export interface DistillOptions extends DistillationLossOptions {
-  /** Trains the student's trainable weights. */
-  optimizer: Optimizer;
-  /** Passes over the data. Default 1. */
-  epochs?: number;
-  /** Samples per step. Default 32. */
-  batchSize?: number;
-  /** Hard labels for the α term (class indices or one-hot). */
-  labels?: tf.Tensor;
+/**
+ * What {@link Distiller.compile} takes: the layers `compile` arguments (an `optimizer`; no `loss`,
+ * the distiller computes its own) and the distillation settings.
+ *
+ * Args:
+ *   temperature: softmax temperature T > 0 (default 4).
+ *   alpha: weight of the hard-label cross-entropy, used when `fit` gets labels (default 0.1).
+ *   teacherOutput: whether the teacher's output is `'logits'` (default) or `'probabilities'`.
+ *   studentOutput: the same for the student.
+ */
+export interface DistillerCompileArgs extends CompileArgs, DistillationLossOptions {
   /** Whether the teacher's output is logits (default) or softmax probabilities. */
   teacherOutput?: 'logits' | 'probabilities';
   /** Whether the student's output is logits (default) or softmax probabilities. */
   studentOutput?: 'logits' | 'probabilities';
-  /** Shuffling seed (default 0). */
-  seed?: number;
 }
 
 /**
- * Trains `student` to imitate `teacher` on inputs `x` (no labels needed). The teacher runs once,
- * in inference mode, before training; its outputs are reused every epoch. Returns the mean loss of
- * each epoch.
+ * Args:
+ *   teacher: the trained model to imitate (run in inference mode, never updated).
+ *   student: the model that learns; the distiller is a functional model over the student's own
+ *     graph, so it shares (and trains) the student's weights, and `predict` is the student's.
+ *   name: the distiller's name.
+ */
+export interface DistillerConfig {
+  teacher: Model;
+  student: Model;
+  name?: string;
+}
+
+/**
+ * Knowledge distillation as a model (Keras's `Distiller`): a functional model over the student's
+ * graph whose train step runs the teacher on the batch in inference mode and minimises
+ * {@link distillationLoss} of the student against it (with the batch's labels, when `fit` gets
+ * any, for the α term). Training is the layers loop: callbacks (EarlyStopping, checkpoints),
+ * validation (`val_loss`), progress events, one asynchronous read per step.
  *
  * @example
  * ```ts
- * const losses = await distill(teacher, student, xUnlabelled, { optimizer: new Adam({ learningRate: 1e-3 }), temperature: 4, epochs: 10 });
+ * const distiller = new Distiller({ teacher, student });
+ * distiller.compile({ optimizer: new Adam({ learningRate: 1e-3 }), temperature: 4, alpha: 0.1 });
+ * const history = await distiller.fit(x, labels, { epochs: 10, validationSplit: 0.1 });
+ * history.history.loss; // one mean loss per epoch
  * ```
  */
-export async function distill(
-  teacher: Model,
-  student: Model,
-  x: tf.Tensor,
-  options: DistillOptions,
-): Promise<number[]> {
-  checkOptions(options);
-  const epochs = options.epochs ?? 1;
-  const batchSize = options.batchSize ?? 32;
-  for (const [field, value] of [
-    ['epochs', epochs],
-    ['batchSize', batchSize],
-  ] as const) {
-    if (!Number.isInteger(value) || value < 1) {
-      throw new ValueError(`distill: ${field} must be a positive integer; got ${describeValue(value)}.`, {
-        field,
-        value,
-      });
+export class Distiller extends Model {
+  readonly teacher: Model;
+  readonly student: Model;
+  private settings = { temperature: 4, alpha: 0.1 };
+  private teacherOutput: 'logits' | 'probabilities' = 'logits';
+  private studentOutput: 'logits' | 'probabilities' = 'logits';
+
+  constructor(config: DistillerConfig) {
+    const { teacher, student } = config ?? ({} as DistillerConfig);
+    for (const [field, m] of [
+      ['teacher', teacher],
+      ['student', student],
+    ] as const) {
+      if (!(m instanceof Model)) {
+        throw new ValueError(`Distiller needs a ${field} Model; got ${describeValue(m)}.`, { field, value: m });
+      }
     }
+    if (student.inputs.length === 0 || student.outputs.length !== 1) {
+      throw new ValueError(
+        `Distiller: the student "${student.name}" must be built with one output (give a Sequential an inputShape, or call it once); it has ${student.outputs.length} outputs.`,
+        { field: 'student', value: student.outputs.length },
+      );
+    }
+    super({
+      inputs: student.inputs,
+      outputs: student.outputs,
+      ...(config.name === undefined ? {} : { name: config.name }),
+    });
+    this.teacher = teacher;
+    this.student = student;
   }
-  const variables = student.trainableWeights;
-  if (variables.length === 0) {
+
+  /** The optimizer and the distillation settings (see {@link DistillerCompileArgs}). */
+  override compile(args: DistillerCompileArgs): void {
+    const { temperature, alpha, teacherOutput, studentOutput, ...rest } = args;
+    const { T, alpha: a } = checkOptions({
+      ...(temperature === undefined ? {} : { temperature }),
+      ...(alpha === undefined ? {} : { alpha }),
+    });
+    this.settings = { temperature: T, alpha: a };
+    this.teacherOutput = teacherOutput ?? 'logits';
+    this.studentOutput = studentOutput ?? 'logits';
+    super.compile(rest);
+  }
+
+  /** The distillation loss of the student's forward pass against the teacher's on `batch`. */
+  private batchLoss(batch: StepBatch, training: boolean): tf.Scalar {
+    const x = batch.x.length === 1 ? batch.x[0]! : batch.x;
+    const teacherLogits = toLogits(this.teacher.call(x, { training: false }) as tf.Tensor, this.teacherOutput);
+    const labels = batch.y[0];
+    const loss = (): tf.Scalar =>
+      distillationLoss(teacherLogits, toLogits(this.forward(batch.x, training).yPred[0]!, this.studentOutput), {
+        ...this.settings,
+        ...(labels === undefined ? {} : { labels }),
+      });
+    return training ? this.minimize(loss) : loss();
+  }
+
+  /** One step: the teacher's logits, then a gradient step of the student on the distillation loss. */
+  override trainStep(batch: StepBatch): StepLogs {
+    return { loss: this.batchLoss(batch, true) };
+  }
+
+  /**
+   * Saves the student (the distiller is a view of it; the teacher is not saved).
+   *
+   * Args:
+   *   target: a URL (`file://…`, `memory://…`) or an IO handler.
+   *   options.includeOptimizer: save the optimizer state (default: when the student is compiled).
+   */
+  override save(
+    target: string | tf.io.IOHandler,
+    options: { includeOptimizer?: boolean } = {},
+  ): Promise<tf.io.SaveResult> {
+    return this.student.save(target, options);
+  }
+
+  /** The distillation loss in inference mode (validation, `evaluate`). */
+  override testStep(batch: StepBatch): StepLogs {
+    return { loss: this.batchLoss(batch, false) };
+  }
+}
+
+/**
+ * Options of {@link distill}: the distillation settings, an optimizer, hard labels, and the layers
+ * `fit` options (`epochs`, `batchSize`, `shuffle`, `seed`, `validationSplit`, `callbacks`,
+ * `progress`, …).
+ *
+ * Args:
+ *   optimizer: trains the student's trainable weights.
+ *   labels: hard labels for the α term (class indices `[n]` or one-hot `[n, classes]`).
+ *   teacherOutput / studentOutput: `'logits'` (default) or `'probabilities'`.
+ *   validationData: `[x]` or `[x, labels]`, evaluated after each epoch (`val_loss`).
+ */
+export interface DistillOptions extends DistillationLossOptions, Omit<FitOptions, 'classWeight' | 'validationData'> {
+  optimizer: Optimizer;
+  labels?: tf.Tensor;
+  teacherOutput?: 'logits' | 'probabilities';
+  studentOutput?: 'logits' | 'probabilities';
+  validationData?: [tf.Tensor] | [tf.Tensor, tf.Tensor];
+}
+
+/**
+ * Trains `student` to imitate `teacher` on inputs `x` (no labels needed) with a {@link Distiller}
+ * on the layers loop. Returns the `History`: `history.history.loss` holds the mean loss of each
+ * epoch (what `distill` returned as `number[]` before).
+ *
+ * Args:
+ *   teacher: the trained model; student: the model to train (its weights change in place).
+ *   x: inputs `[n, …]`.
+ *   options: see {@link DistillOptions}.
+ *
+ * @example
+ * ```ts
+ * const history = await distill(teacher, student, xUnlabelled, { optimizer: new Adam({ learningRate: 1e-3 }), temperature: 4, epochs: 10 });
+ * history.history.loss.at(-1);
+ * ```
+ */
+export async function distill(teacher: Model, student: Model, x: tf.Tensor, options: DistillOptions): Promise<History> {
+  const { optimizer, labels, temperature, alpha, teacherOutput, studentOutput, validationData, ...fitOptions } =
+    options;
+  checkOptions(options);
+  if (student.trainableWeights.length === 0) {
     throw new ValueError(`distill: student "${student.name}" has no trainable weights (is it frozen?).`, {
       field: 'student',
       value: student.name,
     });
   }
-  const n = x.shape[0]!;
-  const teacherLogits = tf.tidy(() =>
-    toLogits(
-      teacher.predict(x, { batchSize: Math.max(batchSize, 256) }) as tf.Tensor,
-      options.teacherOutput ?? 'logits',
-    ),
-  );
-  const rng = createRng(options.seed ?? 0);
-  const lossOptions = { temperature: options.temperature ?? 4, alpha: options.alpha ?? 0.1 };
-  const losses: number[] = [];
-  try {
-    for (let epoch = 0; epoch < epochs; epoch++) {
-      const order = tf.tensor1d(Int32Array.from(rng.permutation(n)), 'int32');
-      let sum = 0;
-      for (let start = 0; start < n; start += batchSize) {
-        const size = Math.min(batchSize, n - start);
-        const value = tf.tidy(() => {
-          const idx = tf.slice(order, start, size);
-          const bx = tf.gather(x, idx);
-          const bt = tf.gather(teacherLogits, idx);
-          const bl = options.labels === undefined ? undefined : tf.gather(options.labels, idx);
-          const { value, grads } = computeGradients(() => {
-            const out = student.call(bx, { training: true }) as tf.Tensor;
-            const s = toLogits(out, options.studentOutput ?? 'logits');
-            return distillationLoss(bt, s, { ...lossOptions, ...(bl === undefined ? {} : { labels: bl }) });
-          }, variables);
-          options.optimizer.applyGradients(grads);
-          return value;
-        });
-        student.applyConstraints();
-        sum += value.dataSync()[0]! * size;
-        value.dispose();
-      }
-      order.dispose();
-      losses.push(sum / n);
-    }
-  } finally {
-    teacherLogits.dispose();
-  }
-  return losses;
+  const distiller = new Distiller({ teacher, student });
+  distiller.compile({
+    optimizer,
+    ...(temperature === undefined ? {} : { temperature }),
+    ...(alpha === undefined ? {} : { alpha }),
+    ...(teacherOutput === undefined ? {} : { teacherOutput }),
+    ...(studentOutput === undefined ? {} : { studentOutput }),
+  });
+  const validation =
+    validationData === undefined
+      ? {}
+      : validationData.length === 2
+        ? { validationData: [validationData[0], validationData[1]] as [TensorData, TensorData] }
+        : { validationData: ((): Iterable<Batch> => [{ x: validationData[0] }]) as Dataset };
+  return distiller.fit(x, labels, { batchSize: 32, ...fitOptions, ...validation });
 }

@@ -46,7 +46,15 @@ export {
   type FineTuneStage,
   type StageResult,
 } from './finetune.js';
-export { distill, distillationLoss, type DistillOptions, type DistillationLossOptions } from './distill.js';
+export {
+  Distiller,
+  distill,
+  distillationLoss,
+  type DistillOptions,
+  type DistillationLossOptions,
+  type DistillerCompileArgs,
+  type DistillerConfig,
+} from './distill.js';
 export {
   LoRADense,
   LoRAEmbedding,

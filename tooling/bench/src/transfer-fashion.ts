@@ -271,23 +271,14 @@ for (const [label, balancer] of [
       },
     },
   });
-  const history = await mt.fit(
-    mtTrain.x,
-    { class: mtTrain.y, upper: upperTrain },
-    {
-      optimizer: new Adam({ learningRate: 2e-3 }),
-      balancer,
-      epochs,
-      batchSize: 64,
-      seed: 8,
-    },
-  );
-  const logs = mt.evaluate(mtTest.x, { class: mtTest.y, upper: upperTest });
-  const last = history.epochs[history.epochs.length - 1]!;
+  mt.compile({ optimizer: new Adam({ learningRate: 2e-3 }), balancer });
+  const history = await mt.fit(mtTrain.x, { class: mtTrain.y, upper: upperTrain }, { epochs, batchSize: 64, seed: 8 });
+  const logs = await mt.evaluate(mtTest.x, { class: mtTest.y, upper: upperTest }, { batchSize: 500 });
+  const last = (key: string): number => history.history[key]!.at(-1)!;
   mtRows[label] = {
     'class acc %': (100 * logs['class_accuracy']!).toFixed(1),
     'upper-body acc %': (100 * logs['upper_accuracy']!).toFixed(1),
-    'final task weights': `${last['class_weight']!.toFixed(3)} / ${last['upper_weight']!.toFixed(3)}`,
+    'final task weights': `${last('class_weight').toFixed(3)} / ${last('upper_weight').toFixed(3)}`,
     'train s': seconds(t0),
   };
 }
