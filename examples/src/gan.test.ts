@@ -4,8 +4,13 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { TrainingEvent } from '@plasticity/core';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { setup } from './setup.js';
 import { TARGET_MEAN, TARGET_STD, main as gan } from './gan.js';
+
+beforeAll(async () => {
+  await setup({}); // the examples' default backend (wasm)
+});
 
 describe('the GAN example (a custom trainStep)', () => {
   it('matches the target mean and spread, with d_loss and g_loss in every log', async () => {

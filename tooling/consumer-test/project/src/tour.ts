@@ -68,12 +68,9 @@ const mt = new MultiTaskModel({
 const xs = tf.randomNormal([128, 4], 0, 1, 'float32', 5);
 const price = tf.sum(xs, 1, true);
 const sold = tf.cast(tf.greater(price, 0), 'float32');
-const mtHistory = await mt.fit(
-  xs,
-  { price, sold },
-  { optimizer: new Adam({ learningRate: 0.02 }), balancer: new UncertaintyWeighting(), epochs: 8 },
-);
-out.multitask = mtHistory.epochs.map((e) => e['price_loss']);
+mt.compile({ optimizer: new Adam({ learningRate: 0.02 }), balancer: new UncertaintyWeighting() });
+const mtHistory = await mt.fit(xs, { price, sold }, { epochs: 8 });
+out.multitask = mtHistory.history['price_loss'];
 
 // recommenders: users 0–19 like even items, 20–39 odd ones; each has not seen 4 of the 20
 // (user 0: items 6, 7, 14, 15), so its top 2 unseen must be items 6 and 14.
