@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PlasticityError } from '@plasticity/core';
 import { describe, expect, it } from 'vitest';
-import { CsvParseError, IdxFormatError } from '../index.js';
+import type { CsvParseError, IdxFormatError } from '../index.js';
 import { loadMovieLens, readCsv, readIdxFile, type CsvColumnType } from './index.js';
 
 const CORPUS = join(import.meta.dirname, '../../test-corpus/hostile');
