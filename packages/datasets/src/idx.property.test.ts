@@ -3,12 +3,16 @@
  * byte flips, shape/dtype lies and giant declared sizes, plain and gzipped. The property: a
  * typed `IdxFormatError`, or a result that re-encodes to exactly the input; never another error,
  * a hang, or an allocation out of proportion to the input. `FUZZ_RUNS` sets the number of cases
- * (`pnpm fuzz` runs 10,000 per property).
+ * (`pnpm fuzz` runs 10,000 per property). `readIdxFile` (Node, zlib) is covered here too.
  */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IdxFormatError, encodeIdx, parseIdx, readIdx, type IdxArray, type IdxDtype } from './index.js';
+import { readIdxFile } from './node/index.js';
 
 const RUNS = Number(process.env['FUZZ_RUNS'] ?? 150);
 /** Generous: a regression to "allocate what the header says, then check" allocates gigabytes. */
@@ -144,4 +148,33 @@ describe('IDX readers (property-based)', () => {
       options,
     );
   });
+
+  it('readIdxFile: the same, from disk, plain or gzipped', async () => {
+    await fc.assert(
+      fc.asyncProperty(validIdx, mutation, fc.boolean(), fc.nat(), async (array, m, gzipped, cut) => {
+        const plain = mutate(encodeIdx(array), m);
+        let bytes: Uint8Array = gzipped ? gzipSync(plain) : plain;
+        if (gzipped && cut % 4 === 0) bytes = bytes.subarray(0, 2 + (cut % (bytes.length - 1)));
+        const path = join(dir, `case-${n++}${gzipped ? '.gz' : ''}`);
+        await writeFile(path, bytes);
+        const before = process.memoryUsage().arrayBuffers;
+        try {
+          checkResult(await readIdxFile(path), plain);
+        } catch (error) {
+          expectTyped(error);
+        } finally {
+          await rm(path, { force: true });
+        }
+        expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(MEMORY_BOUND);
+      }),
+      options,
+    );
+  });
 });
+
+let dir: string;
+let n = 0;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'plasticity-idx-fuzz-'));
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));

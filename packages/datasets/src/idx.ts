@@ -160,12 +160,15 @@ export function parseIdx(bytes: Uint8Array, name = '<idx bytes>'): IdxArray {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const start = headerBytes;
   let data: IdxDataByType[IdxDtype];
+  // A fresh copy: a Node Buffer's `slice` is a view of the file's (or the pool's) memory, so its
+  // `.buffer` would hold the header and more, and `data` would be a Buffer.
+  const payload = (): Uint8Array => new Uint8Array(bytes.subarray(start, start + count));
   switch (info.name) {
     case 'ubyte':
-      data = bytes.slice(start, start + count);
+      data = payload();
       break;
     case 'byte':
-      data = new Int8Array(bytes.slice(start, start + count).buffer);
+      data = new Int8Array(payload().buffer);
       break;
     case 'short': {
       const out = new Int16Array(count);

@@ -141,13 +141,22 @@ async function readShards(dir: string, json: string, groups: WeightsManifestGrou
     const total = shards.reduce((sum, s) => sum + s.size, 0);
     const where = shards.length === 1 ? shards[0]!.path : `${json} (weight shards)`;
     if (describedBytes(specs) !== undefined) checkWeightData(specs, { byteLength: total } as ArrayBuffer, where);
-    const buffers: ArrayBuffer[] = [];
+    // One buffer for all shards, read in place: memory is the bytes on disk, not a multiple of them.
+    const weightData = new ArrayBuffer(total);
+    let offset = 0;
     for (const shard of shards) {
-      const bytes = await shard.handle.readFile();
-      buffers.push(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+      const view = new Uint8Array(weightData, offset, shard.size);
+      let done = 0;
+      while (done < shard.size) {
+        const { bytesRead } = await shard.handle.read(view, done, shard.size - done, done);
+        if (bytesRead === 0) {
+          throw new ArtifactError(shard.path, 'weight shard shrank while it was read; save the model again.');
+        }
+        done += bytesRead;
+      }
+      offset += shard.size;
     }
-    const weightData = concatWeightData(buffers);
-    checkWeightData(specs, weightData, where); // the files may have changed since they were measured
+    checkWeightData(specs, weightData, where);
     return weightData;
   } finally {
     await Promise.all(shards.map((s) => s.handle.close().catch(() => undefined)));

@@ -76,3 +76,23 @@ describe('readIdxFile', () => {
     expect(message).toMatch(/needs 2147483656 bytes, the file has 11/);
   });
 });
+
+describe('readIdxFile values', () => {
+  it('decodes signed bytes from disk without the header (a Buffer slice is a view, not a copy)', async () => {
+    const path = join(dir, 'signed-idx1-byte');
+    const bytes = ubytes(3, [0xff, 0x80, 0x7f]);
+    bytes[2] = 0x09;
+    await writeFile(path, bytes);
+    const result = await readIdxFile(path);
+    expect(result.data).toBeInstanceOf(Int8Array);
+    expect(Array.from(result.data)).toEqual([-1, -128, 127]);
+    const labels = await readIdxFile(await write('u-idx1-ubyte', ubytes(2, [7, 9])));
+    expect(Object.getPrototypeOf(labels.data)).toBe(Uint8Array.prototype);
+    expect(labels.data.buffer.byteLength).toBe(2);
+  });
+});
+
+async function write(name: string, bytes: Uint8Array): Promise<string> {
+  await writeFile(join(dir, name), bytes);
+  return join(dir, name);
+}
