@@ -60,7 +60,7 @@ describe('fileIO saves from concurrent processes', () => {
     expect((await killed).code).toBeNull(); // killed by the signal, mid-loop
     // Whatever model.json says now must load.
     const loaded = await fileIO(target).load!();
-    expect(loaded.weightData!.byteLength).toBe(24);
+    expect((loaded.weightData as ArrayBuffer).byteLength).toBe(24);
     // One more save (this process) removes the killed writer's temporaries and orphan shards.
     await fileIO(target, { shardBytes: 8 }).save!({
       modelTopology: { final: true },
