@@ -5,10 +5,14 @@
  */
 import { ArtifactError, type PlasticityErrorOptions } from '@plasticity/core';
 
-/** What was wrong with an IDX file. */
-export type IdxProblem = 'magic' | 'dtype' | 'truncated' | 'gzip';
+/**
+ * What was wrong with an IDX file: `'magic'` not an IDX file; `'dtype'` unknown value type;
+ * `'truncated'` shorter than its header says; `'trailing'` longer than its header says (bytes after
+ * the data); `'gzip'` a corrupt gzip stream.
+ */
+export type IdxProblem = 'magic' | 'dtype' | 'truncated' | 'trailing' | 'gzip';
 
-/** An IDX file (MNIST family) is malformed: wrong magic, unknown dtype code, or shorter than its header says. */
+/** An IDX file (MNIST family) is malformed: wrong magic, unknown dtype code, or shorter or longer than its header says. */
 export class IdxFormatError extends ArtifactError {
   /** What is wrong: `'magic'` (not IDX), `'dtype'` (unknown type code), `'truncated'` or `'gzip'`. */
   readonly problem: IdxProblem;

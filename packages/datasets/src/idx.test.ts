@@ -37,8 +37,30 @@ describe('parseIdx', () => {
     expect(double.data[0]).toBe(0.1);
   });
 
-  it('reads a rank-0 file as one value and ignores trailing bytes', () => {
-    expect(parseIdx(idx(0x08, [], [7, 99]))).toEqual({ dtype: 'ubyte', shape: [], data: Uint8Array.from([7]) });
+  it('reads a rank-0 file as one value', () => {
+    expect(parseIdx(idx(0x08, [], [7]))).toEqual({ dtype: 'ubyte', shape: [], data: Uint8Array.from([7]) });
+  });
+
+  it('rejects trailing bytes after the data, naming the file and both byte counts', () => {
+    const error = (() => {
+      try {
+        parseIdx(idx(0x08, [], [7, 99]), 'labels.idx');
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(IdxFormatError);
+    expect((error as IdxFormatError).problem).toBe('trailing');
+    expect((error as Error).message).toMatch(
+      /^labels\.idx: trailing bytes: shape \[\] of ubyte needs 5 bytes, the file has 6 \(1 after/,
+    );
+    expect(() => parseIdx(idx(0x0b, [2], [0, 1, 0, 2, 0, 3]))).toThrow(/needs 12 bytes, the file has 14/);
+  });
+
+  it('checks a header declaring 2^31 values against the length before allocating', () => {
+    const before = process.memoryUsage().arrayBuffers;
+    expect(() => parseIdx(idx(0x0d, [2 ** 31 - 1], [1, 2, 3, 4]))).toThrow(/needs 8589934596 bytes, the file has 12/);
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(1024 * 1024);
   });
 
   it('round-trips encodeIdx for every dtype', () => {
@@ -97,6 +119,15 @@ describe('parseIdx', () => {
 });
 
 describe('readIdx', () => {
+  it('rejects gzipped data longer than its header says, without inflating all of it', async () => {
+    const bomb = gzipSync(Buffer.concat([Buffer.from(idx(0x08, [4], [1, 2, 3, 4])), Buffer.alloc(64 * 1024 * 1024)]));
+    const before = process.memoryUsage().arrayBuffers;
+    await expect(readIdx(bomb, 'bomb.gz')).rejects.toThrow(
+      /bomb\.gz: trailing bytes: shape \[4\] of ubyte needs 12 bytes, the file has more than 12/,
+    );
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(32 * 1024 * 1024);
+  });
+
   it('gunzips transparently (DecompressionStream) and reads plain bytes too', async () => {
     const plain = idx(0x0c, [3], [0, 0, 0, 1, 0, 0, 1, 0, 0xff, 0xff, 0xff, 0xfd]);
     const gz = gzipSync(plain);

@@ -64,14 +64,24 @@ export function isGzip(bytes: Uint8Array): boolean {
 
 const hex = (n: number): string => `0x${n.toString(16).padStart(2, '0')}`;
 
+/** What an IDX header declares: the value type, the shape and the file size it implies. */
+export interface IdxHeader {
+  dtype: IdxDtype;
+  shape: number[];
+  /** Bytes of the header: `4 + 4 * rank`. */
+  headerBytes: number;
+  /** Bytes the whole file must have: header plus `shape.reduce(×) * bytesPerValue`. */
+  fileBytes: number;
+}
+
 /**
- * Decodes an uncompressed IDX file. Synchronous; for gzipped bytes use {@link readIdx}.
+ * Reads the header of an (uncompressed) IDX file without touching the data.
  *
- * @param bytes the whole file.
- * @param name the file name, used in error messages.
- * @throws IdxFormatError when the magic is wrong, the dtype code unknown, or the data shorter than the header says.
+ * @returns undefined when `bytes` are too short to hold the whole header (the caller decides
+ * whether more bytes may come).
+ * @throws IdxFormatError for gzip bytes, a wrong magic or an unknown dtype code.
  */
-export function parseIdx(bytes: Uint8Array, name = '<idx bytes>'): IdxArray {
+export function parseIdxHeader(bytes: Uint8Array, name = '<idx bytes>'): IdxHeader | undefined {
   if (isGzip(bytes)) {
     throw new IdxFormatError(
       name,
@@ -79,14 +89,8 @@ export function parseIdx(bytes: Uint8Array, name = '<idx bytes>'): IdxArray {
       'the bytes are gzip-compressed; use `await readIdx(bytes)` (or readIdxFile in Node), which gunzips them.',
     );
   }
-  if (bytes.length < 4 || bytes[0] !== 0 || bytes[1] !== 0) {
-    const got = Array.from(bytes.subarray(0, 4), hex).join(' ');
-    throw new IdxFormatError(
-      name,
-      'magic',
-      `not an IDX file: the magic number must start with 0x00 0x00; got [${got}]. Is this the right file?`,
-    );
-  }
+  if (bytes.length >= 1 && (bytes[0] !== 0 || (bytes.length >= 2 && bytes[1] !== 0))) throw badMagic(bytes, name);
+  if (bytes.length < 4) return undefined;
   const code = bytes[2]!;
   const rank = bytes[3]!;
   const info = DTYPES[code];
@@ -99,13 +103,7 @@ export function parseIdx(bytes: Uint8Array, name = '<idx bytes>'): IdxArray {
     );
   }
   const headerBytes = 4 + 4 * rank;
-  if (bytes.length < headerBytes) {
-    throw new IdxFormatError(
-      name,
-      'truncated',
-      `truncated header: rank ${rank} needs ${headerBytes} header bytes, the file has ${bytes.length}.`,
-    );
-  }
+  if (bytes.length < headerBytes) return undefined;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const shape: number[] = [];
   let count = 1;
@@ -114,23 +112,72 @@ export function parseIdx(bytes: Uint8Array, name = '<idx bytes>'): IdxArray {
     shape.push(dim);
     count *= dim;
   }
-  const need = headerBytes + count * info.bytes;
-  if (bytes.length < need) {
+  return { dtype: info.name, shape, headerBytes, fileBytes: headerBytes + count * info.bytes };
+}
+
+function badMagic(bytes: Uint8Array, name: string): IdxFormatError {
+  const got = Array.from(bytes.subarray(0, 4), hex).join(' ');
+  return new IdxFormatError(
+    name,
+    'magic',
+    `not an IDX file: the magic number must start with 0x00 0x00; got [${got}]. Is this the right file?`,
+  );
+}
+
+/** The error for a file of `actual` bytes (or more, when `atLeast`) whose header implies `header.fileBytes`. */
+export function idxSizeError(header: IdxHeader, actual: number, name: string, atLeast = false): IdxFormatError {
+  const what = `shape [${header.shape.join(',')}] of ${header.dtype} needs ${header.fileBytes} bytes`;
+  if (actual < header.fileBytes) {
+    return new IdxFormatError(
+      name,
+      'truncated',
+      `truncated: ${what}, the file has ${actual}. Download the file again.`,
+    );
+  }
+  return new IdxFormatError(
+    name,
+    'trailing',
+    `trailing bytes: ${what}, the file has ${atLeast ? 'more than ' : ''}${actual}${atLeast ? '' : ` (${actual - header.fileBytes} after the data)`}. ` +
+      'It is not one IDX array (concatenated files or a corrupt download); download the file again.',
+  );
+}
+
+/**
+ * Decodes an uncompressed IDX file. Synchronous; for gzipped bytes use {@link readIdx}. The
+ * header's declared size is checked against the length of `bytes` before anything is allocated.
+ *
+ * @param bytes the whole file.
+ * @param name the file name, used in error messages.
+ * @throws IdxFormatError when the magic is wrong, the dtype code unknown, or the data shorter
+ * (`'truncated'`) or longer (`'trailing'`) than the header says.
+ */
+export function parseIdx(bytes: Uint8Array, name = '<idx bytes>'): IdxArray {
+  if (bytes.length < 4 && !isGzip(bytes)) throw badMagic(bytes, name);
+  const header = parseIdxHeader(bytes, name);
+  if (header === undefined) {
+    const headerBytes = 4 + 4 * bytes[3]!;
     throw new IdxFormatError(
       name,
       'truncated',
-      `truncated: shape [${shape.join(',')}] of ${info.name} needs ${need} bytes, the file has ${bytes.length}. ` +
-        'Download the file again.',
+      `truncated header: rank ${bytes[3]} needs ${headerBytes} header bytes, the file has ${bytes.length}.`,
     );
   }
+  if (bytes.length !== header.fileBytes) throw idxSizeError(header, bytes.length, name);
+  const { headerBytes, shape } = header;
+  const info = DTYPES[DTYPE_CODES[header.dtype]]!;
+  const count = (header.fileBytes - headerBytes) / info.bytes;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const start = headerBytes;
   let data: IdxDataByType[IdxDtype];
+  // A fresh copy: a Node Buffer's `slice` is a view of the file's (or the pool's) memory, so its
+  // `.buffer` would hold the header and more, and `data` would be a Buffer.
+  const payload = (): Uint8Array => new Uint8Array(bytes.subarray(start, start + count));
   switch (info.name) {
     case 'ubyte':
-      data = bytes.slice(start, start + count);
+      data = payload();
       break;
     case 'byte':
-      data = new Int8Array(bytes.slice(start, start + count).buffer);
+      data = new Int8Array(payload().buffer);
       break;
     case 'short': {
       const out = new Int16Array(count);
@@ -177,17 +224,67 @@ export async function gunzip(bytes: Uint8Array, name = '<gzip bytes>'): Promise<
 }
 
 /**
+ * Gunzips IDX bytes, stopping as soon as the output is longer than the header declares, so a gzip
+ * bomb costs no more memory than the file it claims to be.
+ */
+async function gunzipIdx(bytes: Uint8Array, name: string): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  let header: IdxHeader | undefined;
+  const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('gzip'));
+  const reader = stream.getReader();
+  try {
+    for (;;) {
+      let next: ReadableStreamReadResult<Uint8Array>;
+      try {
+        next = await reader.read();
+      } catch (error) {
+        throw new IdxFormatError(
+          name,
+          'gzip',
+          `corrupt or truncated gzip data (${String(error)}). Download it again.`,
+          {
+            cause: error,
+          },
+        );
+      }
+      if (next.done) break;
+      chunks.push(next.value);
+      total += next.value.byteLength;
+      header ??= total >= 4 ? parseIdxHeader(concat(chunks, total), name) : undefined;
+      if (header !== undefined && total > header.fileBytes) throw idxSizeError(header, header.fileBytes, name, true);
+    }
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+  return concat(chunks, total);
+}
+
+function concat(chunks: Uint8Array[], total: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  chunks.splice(0, chunks.length, out);
+  return out;
+}
+
+/**
  * Decodes an IDX file, gunzipping it first if it starts with the gzip magic. Works in the browser
- * and in Node.
+ * and in Node. Decompression stops as soon as the data outgrows what the header declares.
  *
  * @example
  * ```ts
  * const bytes = new Uint8Array(await (await fetch('t10k-labels-idx1-ubyte.gz')).arrayBuffer());
  * const { dtype, shape, data } = await readIdx(bytes); // 'ubyte', [10000], Uint8Array
  * ```
+ * @throws IdxFormatError as {@link parseIdx}, and (`'gzip'`) for a corrupt gzip stream.
  */
-export async function readIdx(bytes: Uint8Array, name?: string): Promise<IdxArray> {
-  return parseIdx(isGzip(bytes) ? await gunzip(bytes, name) : bytes, name);
+export async function readIdx(bytes: Uint8Array, name = '<idx bytes>'): Promise<IdxArray> {
+  return parseIdx(isGzip(bytes) ? await gunzipIdx(bytes, name) : bytes, name);
 }
 
 /** Encodes values as an (uncompressed) IDX file: the inverse of {@link parseIdx}. */

@@ -27,10 +27,12 @@ export {
   gunzip,
   isGzip,
   parseIdx,
+  parseIdxHeader,
   readIdx,
   type IdxArray,
   type IdxDataByType,
   type IdxDtype,
+  type IdxHeader,
 } from './idx.js';
 export {
   FASHION_MNIST_CLASSES,

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { mkdtemp, readFile, readdir, rm, truncate, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, symlink, truncate, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -126,6 +126,138 @@ describe('fileIO', () => {
     expect(await hasModelJson(join(dir, 'both'))).toBe(true);
   });
 });
+
+describe('fileIO refuses weight shards outside the model directory', () => {
+  it('does not follow a shard that is a symbolic link to a file outside the folder', async () => {
+    const target = join(dir, 'linked');
+    await fileIO(target).save!(await artifacts([1, 2, 3]));
+    const shard = (await readdir(target)).find((f) => f.endsWith('.bin'))!;
+    const secret = join(dir, 'secret.bin');
+    await writeFile(secret, new Uint8Array(12345));
+    await rm(join(target, shard));
+    await symlink(secret, join(target, shard));
+    const error = await fileIO(target).load!().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ArtifactError);
+    expect((error as Error).message).toMatch(/outside the model directory/);
+    expect((error as Error).message).not.toMatch(/12345/); // the outside file's size stays secret
+  });
+
+  it('does not follow a symlinked subfolder that leaves the model directory', async () => {
+    const target = join(dir, 'sub');
+    await fileIO(target).save!(await artifacts([1, 2, 3]));
+    const json = JSON.parse(await readFile(join(target, 'model.json'), 'utf8'));
+    const shard = json.weightsManifest[0].paths[0] as string;
+    const outside = join(dir, 'elsewhere');
+    await mkdir(outside);
+    await writeFile(join(outside, shard), await readFile(join(target, shard)));
+    await symlink(outside, join(target, 'w'));
+    json.weightsManifest[0].paths = [`w/${shard}`];
+    await writeFile(join(target, 'model.json'), JSON.stringify(json));
+    await expect(fileIO(target).load!()).rejects.toThrow(/outside the model directory/);
+  });
+
+  it('still reads a shard symlinked to a file inside the folder', async () => {
+    const target = join(dir, 'inner');
+    await fileIO(target).save!(await artifacts([1, 2, 3]));
+    const json = JSON.parse(await readFile(join(target, 'model.json'), 'utf8'));
+    const shard = json.weightsManifest[0].paths[0] as string;
+    await symlink(join(target, shard), join(target, 'alias.bin'));
+    json.weightsManifest[0].paths = ['alias.bin'];
+    await writeFile(join(target, 'model.json'), JSON.stringify(json));
+    expect(decoded(await fileIO(target).load!())).toEqual([1, 2, 3, 0.5]);
+  });
+
+  it('refuses a shard that is much larger than the manifest before reading it', async () => {
+    const target = join(dir, 'big');
+    await fileIO(target).save!(await artifacts([1, 2, 3]));
+    const shard = (await readdir(target)).find((f) => f.endsWith('.bin'))!;
+    await truncate(join(target, shard), 64 * 1024 * 1024); // sparse: costs no disk
+    const before = process.memoryUsage().arrayBuffers;
+    await expect(fileIO(target).load!()).rejects.toThrow(/67108864 bytes found, 16 described/);
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(16 * 1024 * 1024);
+  });
+});
+
+describe('fileIO removes what interrupted saves left behind', () => {
+  const DEAD_PID = 2 ** 22 + 12345; // above Linux's pid_max default: no such process
+
+  it('removes stale temporaries and orphan shards of dead writers on the next save', async () => {
+    const target = join(dir, 'm');
+    await fileIO(target).save!(await artifacts([1, 2]));
+    const host = (await readdir(target))
+      .find((f) => f.endsWith('.bin'))!
+      .split('.')[1]!
+      .split('-')[2]!;
+    const stale = [
+      `.model.json.${DEAD_PID}.${host}.0123456789ab.tmp`,
+      `.group1-shard1of1.deadbeef-${DEAD_PID}-${host}.bin.${DEAD_PID}.${host}.0123456789ab.tmp`,
+      `group1-shard1of1.deadbeef-${DEAD_PID}-${host}.bin`,
+    ];
+    for (const name of stale) await writeFile(join(target, name), 'x');
+    await writeFile(join(target, 'notes.txt'), 'mine');
+    await fileIO(target).save!(await artifacts([3, 4, 5]));
+    const after = await readdir(target);
+    expect(after.filter((f) => stale.includes(f))).toEqual([]);
+    expect(after).toContain('notes.txt');
+    expect(after.filter((f) => f.endsWith('.bin'))).toHaveLength(1);
+    expect(decoded(await fileIO(target).load!())).toEqual([3, 4, 5, 0.5]);
+  });
+
+  it('removes leftovers of the older naming (no writer id) only once they are a day old', async () => {
+    const target = join(dir, 'old');
+    await fileIO(target).save!(await artifacts([1, 2]));
+    const old = ['.model.json.999.0123456789ab.tmp', 'group1-shard1of1.0badf00d.bin'];
+    const fresh = ['.model.json.998.0123456789ab.tmp', 'group1-shard1of1.0badcafe.bin'];
+    for (const name of [...old, ...fresh]) await writeFile(join(target, name), 'x');
+    const twoDaysAgo = new Date(Date.now() - 2 * 24 * 3600 * 1000);
+    for (const name of old) await utimes(join(target, name), twoDaysAgo, twoDaysAgo);
+    await fileIO(target).save!(await artifacts([3, 4, 5]));
+    const after = await readdir(target);
+    expect(after.filter((f) => old.includes(f))).toEqual([]);
+    expect(after.filter((f) => fresh.includes(f)).sort()).toEqual([...fresh].sort());
+  });
+
+  it('keeps files of a live writer and shards another model.json in the folder references', async () => {
+    const target = join(dir, 'shared');
+    await fileIO(join(target, 'a.json')).save!(await artifacts([1, 2]));
+    await fileIO(join(target, 'b.json')).save!(await artifacts([7, 8]));
+    const host = (await readdir(target))
+      .find((f) => f.endsWith('.bin'))!
+      .split('.')[1]!
+      .split('-')[2]!;
+    const parent = process.ppid; // alive for the whole test
+    const live = [
+      `.a.json.${parent}.${host}.0123456789ab.tmp`,
+      `group1-shard1of1.feedface-${parent}-${host}.bin`,
+      `.model.json.${DEAD_PID}.${host}.0123456789ab.tmp`, // another artifact's temp name
+    ];
+    for (const name of live) await writeFile(join(target, name), 'x');
+    await fileIO(join(target, 'a.json')).save!(await artifacts([3, 4, 5]));
+    const after = await readdir(target);
+    expect(after.filter((f) => live.includes(f)).sort()).toEqual([...live].sort());
+    expect(decoded(await fileIO(join(target, 'b.json')).load!())).toEqual([7, 8, 0.5]);
+    expect(decoded(await fileIO(join(target, 'a.json')).load!())).toEqual([3, 4, 5, 0.5]);
+  });
+
+  it('keeps the shards of a concurrent save in the same process', async () => {
+    const target = join(dir, 'race');
+    await Promise.all([1, 2, 3, 4].map((k) => fileIO(target, { shardBytes: 8 }).save!(artifactsSync(k))));
+    const loaded = decoded(await fileIO(target).load!());
+    expect([1, 2, 3, 4].map((k) => [k, k + 1, 0.5].join())).toContain(loaded.join());
+  });
+});
+
+function artifactsSync(k: number): tf.io.ModelArtifacts {
+  const w = new Float32Array([k, k + 1, 0.5]);
+  return {
+    modelTopology: { k },
+    weightSpecs: [
+      { name: 'w', shape: [2], dtype: 'float32' },
+      { name: 'b', shape: [1], dtype: 'float32' },
+    ],
+    weightData: w.buffer,
+  };
+}
 
 describe('writeFileAtomic', () => {
   it('replaces the file whole and leaves no temporary files', async () => {

@@ -95,6 +95,42 @@ describe('readCsv', () => {
     expect(missing.message).toMatch(/no column "rating" \(columns: id\)/);
   });
 
+  it("'number' accepts finite numbers only: NaN, Infinity and 1e309 name the line and column", async () => {
+    for (const raw of ['NaN', 'nan', 'Infinity', '-Infinity', '1e309']) {
+      const error = await failure(
+        collect(readCsv([`id,x\n1,2\n2,${raw}\n`], { name: 'n.csv', types: { x: 'number' } })),
+      );
+      expect(error).toBeInstanceOf(CsvParseError);
+      expect([error.file, error.line, error.column]).toEqual(['n.csv', 3, 'x']);
+      expect(error.message).toContain('is not a finite number');
+    }
+    const custom = await collect(readCsv(['x\nNaN\n'], { types: { x: (raw: string) => Number(raw) } }));
+    expect(custom[0]!.x).toBeNaN();
+  });
+
+  it("'int' rejects integers beyond ±(2^53 − 1) instead of rounding them or making Infinity", async () => {
+    const digits = '9'.repeat(2_000_000);
+    const huge = await failure(collect(readCsv([`id\n${digits}\n`], { name: 'i.csv', types: { id: 'int' } })));
+    expect([huge.file, huge.line, huge.column]).toEqual(['i.csv', 2, 'id']);
+    expect(huge.message).toMatch(/outside the safe integer range/);
+    expect(huge.message.length).toBeLessThan(400); // the value is abbreviated
+    const unsafe = await failure(collect(readCsv(['id\n9007199254740993\n'], { types: { id: 'int' } })));
+    expect(unsafe.message).toMatch(/"9007199254740993" is outside the safe integer range/);
+    expect(await collect(readCsv(['id\n-9007199254740991\n'], { types: { id: 'int' } }))).toEqual([
+      { id: -9007199254740991 },
+    ]);
+  });
+
+  it('typed columns need a header: an empty source and a header without the column fail at line 1', async () => {
+    const empty = await failure(collect(readCsv([''], { name: 'e.csv', types: { id: 'int' } })));
+    expect([empty.file, empty.line]).toEqual(['e.csv', 1]);
+    expect(empty.message).toMatch(/empty: no header line; expected the columns id/);
+    const header = await failure(collect(readCsv(['a,b\n'], { name: 'h.csv', types: { id: 'int' } })));
+    expect([header.line, header.column]).toEqual([1, 'id']);
+    expect(await collect(readCsv(['id\n'], { types: { id: 'int' } }))).toEqual([]);
+    expect(await collect(readCsv(['']))).toEqual([]);
+  });
+
   it('a missing file is a DatasetNotFoundError', async () => {
     await expect(collect(readCsv(join(tmp, 'nope.csv')))).rejects.toThrow(DatasetNotFoundError);
   });

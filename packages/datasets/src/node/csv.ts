@@ -8,7 +8,10 @@ import { CsvError, parse, type Options as CsvParseOptions } from 'csv-parse';
 import { ValueError, describeValue } from '@plasticity/core';
 import { CsvParseError, DatasetNotFoundError } from '../errors.js';
 
-/** How to convert one column: a built-in type, or a function of the raw string. */
+/**
+ * How to convert one column: a built-in type, or a function of the raw string (an error it throws
+ * becomes a {@link CsvParseError} naming the file, line and column, with the error as `cause`).
+ */
 export type CsvColumnType = 'string' | 'number' | 'int' | 'boolean' | ((raw: string) => unknown);
 
 /** The value type a {@link CsvColumnType} produces. */
@@ -46,23 +49,66 @@ export type CsvRecord<Types extends Record<string, CsvColumnType>> = {
 
 const INT = /^[+-]?\d+$/;
 
+/** A field for an error message, abbreviated when long (a 2-million-digit field must not fill the log). */
+export function describeField(raw: string): string {
+  return raw.length <= 40 ? describeValue(raw) : `${describeValue(`${raw.slice(0, 24)}…`)} (${raw.length} characters)`;
+}
+
+/**
+ * Parses a decimal integer field: optional sign, digits, surrounding spaces ignored, so `"01"`,
+ * `"+1"` and `" 1 "` all give 1. Undefined when `raw` is not such an integer.
+
+ */
+export function parseDecimalInt(raw: string): number | undefined {
+  const t = raw.trim();
+  return INT.test(t) ? Number.parseInt(t, 10) : undefined;
+}
+
 function convert(raw: string, type: CsvColumnType, file: string, line: number, column: string): unknown {
-  if (typeof type === 'function') return type(raw);
+  if (typeof type === 'function') {
+    try {
+      return type(raw);
+    } catch (error) {
+      if (error instanceof CsvParseError) throw error;
+      const why = error instanceof Error ? error.message : String(error);
+      throw new CsvParseError(file, line, `column ${column}: ${describeField(raw)}: ${why}`, column, { cause: error });
+    }
+  }
   switch (type) {
     case 'string':
       return raw;
     case 'number': {
       const v = raw.trim() === '' ? NaN : Number(raw);
       if (Number.isNaN(v) && raw.trim().toLowerCase() !== 'nan') {
-        throw new CsvParseError(file, line, `column ${column}: ${describeValue(raw)} is not a number.`, column);
+        throw new CsvParseError(file, line, `column ${column}: ${describeField(raw)} is not a number.`, column);
+      }
+      if (!Number.isFinite(v)) {
+        throw new CsvParseError(
+          file,
+          line,
+          `column ${column}: ${describeField(raw)} is not a finite number. To keep NaN or Infinity, give the ` +
+            'column a function type, e.g. (raw) => Number(raw).',
+          column,
+        );
       }
       return v;
     }
-    case 'int':
-      if (!INT.test(raw.trim())) {
-        throw new CsvParseError(file, line, `column ${column}: ${describeValue(raw)} is not an integer.`, column);
+    case 'int': {
+      const v = parseDecimalInt(raw);
+      if (v === undefined) {
+        throw new CsvParseError(file, line, `column ${column}: ${describeField(raw)} is not an integer.`, column);
       }
-      return Number.parseInt(raw, 10);
+      if (!Number.isSafeInteger(v)) {
+        throw new CsvParseError(
+          file,
+          line,
+          `column ${column}: ${describeField(raw)} is outside the safe integer range ±(2^53 − 1) and would lose ` +
+            "digits. Read it as 'string', or with a function type such as (raw) => BigInt(raw).",
+          column,
+        );
+      }
+      return v;
+    }
     case 'boolean': {
       const t = raw.trim().toLowerCase();
       if (t === 'true' || t === '1') return true;
@@ -92,8 +138,15 @@ function convert(raw: string, type: CsvColumnType, file: string, line: number, c
  *   r.rating; // number
  * }
  * ```
- * @throws CsvParseError with the 1-based line number for a malformed line (unclosed quote, wrong
- * number of fields) or a value that does not convert; DatasetNotFoundError for a missing file.
+ * Conversions: `'number'` accepts finite numbers only (`NaN`, `Infinity` and overflowing values
+ * such as `1e309` are errors); `'int'` accepts decimal integers within ±(2^53 − 1) (`01`, `+1` and
+ * ` 1 ` are all 1; `1.0`, `1e0` and `0x1` are errors); quoting does not change a value (`"1"` and
+ * `1` are the same field). With a header, every typed column must be in it, and an empty source is
+ * an error (an empty file is not "0 records" of a file that must name its columns).
+ *
+ * @throws CsvParseError with the file, the 1-based line number and the column for a malformed line
+ * (unclosed quote, wrong number of fields), a value that does not convert, or a header that lacks a
+ * typed column; DatasetNotFoundError for a missing file.
  */
 export async function* readCsv<Types extends Record<string, CsvColumnType> = Record<string, never>>(
   source: string | Readable | AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array>,
@@ -125,8 +178,21 @@ export async function* readCsv<Types extends Record<string, CsvColumnType> = Rec
     }
   } else input = source instanceof Readable ? source : Readable.from(source, { objectMode: false });
 
+  const typed = Object.entries(types);
+  let sawHeader = false;
+  // With a header, check the typed columns as soon as it is read: an empty file or a missing
+  // column then fails at line 1, even when no record follows.
+  const checkHeader = (header: string[]): string[] => {
+    sawHeader = true;
+    for (const [column] of typed) {
+      if (!header.includes(column)) {
+        throw new CsvParseError(file, 1, `no column ${describeValue(column)} (columns: ${header.join(', ')}).`, column);
+      }
+    }
+    return header;
+  };
   const parseOptions: CsvParseOptions = {
-    columns: columns === true ? true : columns === false ? false : columns,
+    columns: columns === true ? checkHeader : columns === false ? false : columns,
     delimiter: options.delimiter ?? ',',
     encoding: options.encoding ?? 'utf8',
     skip_empty_lines: options.skipEmptyLines ?? true,
@@ -137,7 +203,6 @@ export async function* readCsv<Types extends Record<string, CsvColumnType> = Rec
   };
   const parser = input.pipe(parse(parseOptions));
   input.once('error', (error) => parser.destroy(error));
-  const typed = Object.entries(types);
   try {
     for await (const item of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
       const { record, info } = item;
@@ -153,6 +218,13 @@ export async function* readCsv<Types extends Record<string, CsvColumnType> = Rec
         record[column] = convert(record[column]!, type as CsvColumnType, file, info.lines, column) as string;
       }
       yield record as CsvRecord<Types>;
+    }
+    if (columns === true && typed.length > 0 && !sawHeader) {
+      throw new CsvParseError(
+        file,
+        1,
+        `empty: no header line; expected the columns ${typed.map(([c]) => c).join(', ')}. Is this the right file?`,
+      );
     }
   } catch (error) {
     if (error instanceof CsvError) {

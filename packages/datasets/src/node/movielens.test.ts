@@ -128,4 +128,67 @@ describe('MovieLens readers', () => {
     const short = await folder('bad-100k', { 'u.data': '1\t2\t3\n', 'u.item': '' });
     await expect(loadMovieLens(short)).rejects.toThrow(/line 1: expected 4 fields/);
   });
+
+  async function loadError(files: Record<string, string>): Promise<CsvParseError> {
+    const dir = await folder(`bad-${Object.keys(files).join('-')}-${Math.random().toString(36).slice(2)}`, files);
+    return loadMovieLens(dir).then(
+      () => expect.unreachable('expected a rejection') as never,
+      (e: unknown) => e as CsvParseError,
+    );
+  }
+  const MOVIES = { 'movies.csv': 'movieId,title,genres\n1,A,Drama\n' };
+  const HEADER = 'userId,movieId,rating,timestamp\n';
+
+  it('ids beyond the Int32Array of RatingsTable fail with file, line and column instead of wrapping', async () => {
+    const big = await loadError({ 'ratings.csv': `${HEADER}1,1,4,1\n3000000000,1,4,1\n`, ...MOVIES });
+    expect(big).toBeInstanceOf(CsvParseError);
+    expect([big.file.endsWith('ratings.csv'), big.line, big.column]).toEqual([true, 3, 'userId']);
+    expect(big.message).toMatch(/userId 3000000000 does not fit/);
+    const item = await loadError({ 'ratings.dat': '1::2147483648::4::1\n', 'movies.dat': '1::A::Drama\n' });
+    expect([item.line, item.column]).toEqual([1, 'itemId']);
+    const digits = await loadError({ 'ratings.csv': `${HEADER}${'9'.repeat(2_000_000)},1,4,1\n`, ...MOVIES });
+    expect([digits.line, digits.column]).toEqual([2, 'userId']);
+  });
+
+  it('timestamps outside 0..2^32 − 1 fail instead of wrapping (-1 used to become 4294967295)', async () => {
+    const negative = await loadError({ 'ratings.csv': `${HEADER}1,1,4,-1\n`, ...MOVIES });
+    expect([negative.line, negative.column]).toEqual([2, 'timestamp']);
+    expect(negative.message).toMatch(/timestamp -1 does not fit/);
+    const late = await loadError({ 'u.data': '1\t1\t4\t4294967296\n', 'u.item': '' });
+    expect([late.line, late.column]).toEqual([1, 'timestamp']);
+  });
+
+  it('non-finite ratings fail with file, line and column', async () => {
+    for (const raw of ['NaN', 'Infinity', '1e309']) {
+      const csv = await loadError({ 'ratings.csv': `${HEADER}1,1,${raw},1\n`, ...MOVIES });
+      expect([csv.line, csv.column]).toEqual([2, 'rating']);
+      const dat = await loadError({ 'ratings.dat': `1::1::${raw}::1\n`, 'movies.dat': '1::A::Drama\n' });
+      expect([dat.line, dat.column]).toEqual([1, 'rating']);
+    }
+  });
+
+  it('an empty ratings file (no header, no ratings) is an error, a header alone is 0 ratings', async () => {
+    const csv = await loadError({ 'ratings.csv': '', ...MOVIES });
+    expect(csv).toBeInstanceOf(CsvParseError);
+    expect(csv.line).toBe(1);
+    expect(csv.message).toMatch(/empty: no header line/);
+    const dat = await loadError({ 'ratings.dat': '\n\n', 'movies.dat': '1::A::Drama\n' });
+    expect(dat.message).toMatch(/no ratings/);
+    const headerOnly = await folder('header-only', { 'ratings.csv': HEADER, ...MOVIES });
+    expect((await loadMovieLens(headerOnly)).ratings.length).toBe(0);
+  });
+
+  it('normalises ids: quoted and unquoted, leading zeros and "+" are one id; "1.0" or "1e0" are errors', async () => {
+    const dir = await folder('normalised', {
+      'ratings.csv': `${HEADER}1,1,4,1\n"1",1,3,2\n01,+1,2,3\n`,
+      ...MOVIES,
+    });
+    const { ratings } = await loadMovieLens(dir);
+    expect(Array.from(ratings.userId)).toEqual([1, 1, 1]);
+    expect(Array.from(ratings.itemId)).toEqual([1, 1, 1]);
+    for (const raw of ['1.0', '1e0', '0x1', ' 1 2']) {
+      const error = await loadError({ 'ratings.dat': `1::1::4::1\n${raw}::1::4::1\n`, 'movies.dat': '1::A::Drama\n' });
+      expect([error.line, error.column]).toEqual([2, 'userId']);
+    }
+  });
 });

@@ -9,12 +9,19 @@
  *
  * Ratings come back columnar (typed arrays, one entry per rating, file order), ids as in the
  * files (1-based, with gaps): map them to dense indices in the consumer.
+ *
+ * Nothing is stored lossily. Ids are decimal integers: quoting does not matter (`"1"` and `1` are
+ * one id), nor do leading zeros, a `+` sign or spaces (`01` is user 1); anything else (`1.0`,
+ * `1e0`, `u1`) is an error, so numeric and textual ids never mix silently. An id outside the
+ * `Int32Array` range, a timestamp outside `0..2^32 − 1` (the `Uint32Array` of seconds), a
+ * non-finite rating and an empty ratings file are {@link CsvParseError}s naming the file, line and
+ * column.
  */
 import { createReadStream, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { CsvParseError, DatasetNotFoundError } from '../errors.js';
-import { readCsv } from './csv.js';
+import { parseDecimalInt, readCsv } from './csv.js';
 
 /**
  * A MovieLens folder layout: `'100k'` (`u.data`), `'1m'` (`ratings.dat`, also ml-10m) or `'latest'` (`ratings.csv`).
@@ -166,9 +173,49 @@ async function* lines(path: string, encoding: BufferEncoding): AsyncGenerator<[l
   }
 }
 
+type IntField = 'userId' | 'itemId' | 'movieId' | 'timestamp';
+
+const INT32: [number, number] = [-(2 ** 31), 2 ** 31 - 1];
+const UINT32: [number, number] = [0, 2 ** 32 - 1];
+
+/**
+ * Parses an id or timestamp and checks that the typed array of {@link RatingsTable} holds it
+ * exactly. Throws a plain Error with the reason (the callers add file, line and column).
+ */
+function checkedInt(raw: string, what: IntField): number {
+  const v = parseDecimalInt(raw);
+  if (v === undefined) throw new Error(`${what} must be a decimal integer; got ${JSON.stringify(raw.slice(0, 40))}.`);
+  const [lo, hi] = what === 'timestamp' ? UINT32 : INT32;
+  if (v < lo || v > hi) {
+    const t = raw.trim();
+    const shown = t.length <= 40 ? t : `${t.slice(0, 24)}… (${t.length} digits)`;
+    throw new Error(
+      what === 'timestamp'
+        ? `timestamp ${shown} does not fit the Uint32Array of RatingsTable (0 to 4294967295 seconds since ` +
+            '1970). Read the file with readCsv to keep such times.'
+        : `${what} ${shown} does not fit the Int32Array of RatingsTable (-2147483648 to 2147483647). Map ` +
+            'the ids to dense indices first, or read the file with readCsv and keep them as strings.',
+    );
+  }
+  return v;
+}
+
+/** {@link checkedInt} as a `readCsv` column type. */
+const intColumn =
+  (what: IntField) =>
+  (raw: string): number =>
+    checkedInt(raw, what);
+
 function num(raw: string | undefined, path: string, line: number, what: string, int: boolean): number {
+  if (int) {
+    try {
+      return checkedInt(raw ?? '', what as IntField);
+    } catch (error) {
+      throw new CsvParseError(path, line, (error as Error).message, what);
+    }
+  }
   const v = raw === undefined || raw.trim() === '' ? NaN : Number(raw);
-  if (!Number.isFinite(v) || (int && !Number.isInteger(v))) {
+  if (!Number.isFinite(v)) {
     throw new CsvParseError(
       path,
       line,
@@ -196,6 +243,9 @@ async function readSeparatedRatings(path: string, separator: string | RegExp): P
       num(f[2], path, n, 'rating', false),
       num(f[3], path, n, 'timestamp', true),
     );
+  }
+  if (out.length === 0) {
+    throw new CsvParseError(path, 1, 'no ratings: the file is empty. Is this the complete, unzipped folder?');
   }
   return out.build();
 }
@@ -254,14 +304,19 @@ async function readLatest(dir: string): Promise<{ ratings: RatingsTable; items: 
   const moviesPath = join(dir, 'movies.csv');
   const out = new RatingsBuilder();
   for await (const r of readCsv(ratingsPath, {
-    types: { userId: 'int', movieId: 'int', rating: 'number', timestamp: 'int' },
+    types: {
+      userId: intColumn('userId'),
+      movieId: intColumn('movieId'),
+      rating: 'number',
+      timestamp: intColumn('timestamp'),
+    },
   })) {
     out.push(r.userId, r.movieId, r.rating, r.timestamp);
   }
   const items: MovieLensItem[] = [];
   if (!existsSync(moviesPath))
     throw new DatasetNotFoundError(moviesPath, 'missing MovieLens file; is this the complete folder?');
-  for await (const m of readCsv(moviesPath, { types: { movieId: 'int' } })) {
+  for await (const m of readCsv(moviesPath, { types: { movieId: intColumn('movieId') } })) {
     items.push({ itemId: m.movieId, title: String(m['title']), genres: splitGenres(String(m['genres'] ?? '')) });
   }
   return { ratings: out.build(), items };
@@ -277,7 +332,8 @@ async function readLatest(dir: string): Promise<{ ratings: RatingsTable; items: 
  * ratings.userId[0];     // 1
  * items[0];              // { itemId: 1, title: 'Toy Story (1995)', genres: ['Adventure', 'Animation', …] }
  * ```
- * @throws DatasetNotFoundError for a missing folder or file; CsvParseError (with the line) for a malformed line.
+ * @throws DatasetNotFoundError for a missing folder or file; CsvParseError (with file, line and
+ * column) for a malformed line, a value the typed columns cannot hold exactly, or an empty ratings file.
  */
 export async function loadMovieLens(dir: string, options: { format?: MovieLensFormat } = {}): Promise<MovieLensData> {
   const format = options.format ?? detectMovieLensFormat(dir);
