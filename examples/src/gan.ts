@@ -14,6 +14,7 @@ import {
   Dense,
   Model,
   Sequential,
+  setInitializerSeed,
   type Layer,
   type Logs,
   type StepBatch,
@@ -87,6 +88,9 @@ class EpochLog extends Callback {
 export async function main(options: ExampleOptions & { steps?: number; onEvent?: TrainingListener } = {}) {
   await setup(options);
   const rng = createRng(options.seed ?? 7);
+  // GANs are sensitive to their starting weights: draw them from the same seed on every run, so
+  // the result does not depend on what else the process created before.
+  setInitializerSeed(options.seed ?? 7);
   const batchSize = 64;
   const stepsPerEpoch = 100;
   const epochs = Math.max(1, Math.round((options.steps ?? 1500) / stepsPerEpoch));

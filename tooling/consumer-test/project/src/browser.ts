@@ -43,7 +43,7 @@ async function run(): Promise<PageResults> {
   }
   const data = Interactions.fromArrays({ users, items, values }, { ratingScale: [1, 5] });
   const before = tf.memory().numTensors;
-  const svd = await new SVD({ nFactors: 3, nEpochs: 60, lrAll: 0.02, seed: 1 }).fit(data);
+  const svd = await new SVD({ factors: 3, epochs: 60, learningRate: 0.02, seed: 1 }).fit(data);
   const recommendations = svd.recommend('u0', 2).map((r) => String(r.item));
   return {
     backend,

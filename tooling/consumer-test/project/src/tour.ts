@@ -8,7 +8,7 @@ import { batches } from '@plasticity/datasets';
 import { Dense, Model, Sequential, input } from '@plasticity/layers';
 import { MultiTaskModel, UncertaintyWeighting } from '@plasticity/multitask';
 import { Adam } from '@plasticity/optimizers';
-import { Interactions, Recommender, SVD } from '@plasticity/recommenders';
+import { Interactions, Recommender, SVD, registerBuiltinRecommenders } from '@plasticity/recommenders';
 import { freeze, replaceHead } from '@plasticity/transfer';
 
 const dir = process.argv[2];
@@ -86,9 +86,10 @@ for (let u = 0; u < 40; u++) {
   }
 }
 const data = Interactions.fromArrays({ users, items, values }, { ratingScale: [1, 5] });
-const svd = await new SVD({ nFactors: 4, nEpochs: 60, lrAll: 0.02, seed: 1 }).fit(data);
+const svd = await new SVD({ factors: 4, epochs: 60, learningRate: 0.02, seed: 1 }).fit(data);
 const recs = svd.recommend(0, 2);
 await svd.save(`file://${dir}/svd`);
+registerBuiltinRecommenders(); // saved models load by class name
 const again = await Recommender.load(`file://${dir}/svd`);
 out.recommendations = recs.map((r) => r.item);
 out.recommendationsAfterLoad = again.recommend(0, 2).map((r) => r.item);
