@@ -65,7 +65,12 @@ export interface HostKernel {
   outputs(
     inputs: readonly tf.TensorInfo[],
     attrs: Readonly<Record<string, unknown>>,
-  ): { shape: number[]; dtype: HostDtype }[];
+  ): {
+    /** The output's shape, e.g. `[batch, features]`. */
+    shape: number[];
+    /** The output's dtype. */
+    dtype: HostDtype;
+  }[];
   /**
    * Computes the outputs. `outputs` are fresh arrays the kernel must fill completely (their
    * initial contents are unspecified); `inputs` must not be written to.

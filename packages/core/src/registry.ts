@@ -85,8 +85,16 @@ interface ClassIdentity {
  * ```
  */
 export type SerializableClass<T extends Serializable = Serializable> =
-  | (ClassIdentity & { fromConfig(config: ConfigDict): T })
-  | (ClassIdentity & { fromConfig?(config: ConfigDict): T; new (...args: never[]): T });
+  | (ClassIdentity & {
+      /** Builds an instance from the config that its `getConfig()` wrote. */
+      fromConfig(config: ConfigDict): T;
+    })
+  | (ClassIdentity & {
+      /** Builds an instance from the config that its `getConfig()` wrote (wins over the constructor). */
+      fromConfig?(config: ConfigDict): T;
+      /** Builds an instance from the config as the first argument, when there is no `fromConfig`. */
+      new (...args: never[]): T;
+    });
 
 /** The older name of {@link SerializableClass}; the same type. */
 export type PluginClass<T extends Serializable = Serializable> = SerializableClass<T>;

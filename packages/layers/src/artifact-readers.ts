@@ -11,12 +11,6 @@ import type { Model } from './model.js';
 /**
  * Reads one artifact format into a model.
  *
- * Args:
- *   name: a stable name for the format, e.g. `'plasticity-model'` or `'tfjs-layers'`; registering
- *     a second reader under the same name replaces the first.
- *   canRead: whether `artifacts` are in this format (cheap: look at `format` and the topology's shape).
- *   read: builds the model; `where` names the source (a URL, or `'model artifact'`) for errors.
- *
  * @example
  * ```ts
  * registerArtifactReader({
@@ -27,8 +21,14 @@ import type { Model } from './model.js';
  * ```
  */
 export interface ArtifactReader {
+  /**
+   * A stable name for the format, e.g. `'plasticity-model'` or `'tfjs-layers'`; registering a second reader under the
+   * same name replaces the first.
+   */
   readonly name: string;
+  /** Whether `artifacts` are in this format (cheap: look at `format` and the topology's shape). */
   canRead(artifacts: tf.io.ModelArtifacts): boolean;
+  /** Builds the model from `artifacts`; `where` names the source (a URL, or `'model artifact'`) for error messages. */
   read(artifacts: tf.io.ModelArtifacts, where: string): Promise<Model> | Model;
 }
 

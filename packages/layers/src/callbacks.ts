@@ -18,6 +18,14 @@ import type { Model } from './model.js';
 /** Named numbers: `{ loss, acc, val_loss, val_acc }`. */
 export type Logs = Record<string, number>;
 
+/** What a callback's {@link Callback.params} holds: the run's plan, each field only when known. */
+export interface CallbackParams {
+  /** Epochs the run goes up to (`fit`'s `epochs`). */
+  epochs?: number;
+  /** Batches per epoch (from the tensor data's size and `batchSize`, or `stepsPerEpoch`). */
+  steps?: number;
+}
+
 /** Base class of callbacks: override the hooks you need. */
 export class Callback implements Serializable {
   /** The registered name this callback saves under. */
@@ -25,7 +33,7 @@ export class Callback implements Serializable {
   /** Set by `fit` (or a custom loop) before `onTrainBegin`. */
   model: Model | undefined;
   /** The run's planned epochs and steps per epoch when known (set with the model). */
-  params: { epochs?: number; steps?: number } = {};
+  params: CallbackParams = {};
   /** Attaches the model being trained; `fit` calls it before `onTrainBegin`. */
   setModel(model: Model): void {
     this.model = model;

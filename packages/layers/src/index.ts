@@ -65,6 +65,7 @@ export {
   type LayerWeight,
   type Mask,
   type MaskArg,
+  type MaskedOutputs,
   type Shape,
 } from './layer.js';
 export {
@@ -83,7 +84,14 @@ export {
   type KernelBiasConfig,
   type EmbeddingConfig,
 } from './layers/core.js';
-export { Model, Sequential, registerBuiltinModels, type ComputeLossArgs, type ModelConfig } from './model.js';
+export {
+  Model,
+  Sequential,
+  registerBuiltinModels,
+  type ComputeLossArgs,
+  type ForwardOutputs,
+  type ModelConfig,
+} from './model.js';
 export {
   AveragePooling1D,
   AveragePooling2D,
@@ -187,6 +195,7 @@ export {
   ReduceLROnPlateau,
   TerminateOnNaN,
   registerBuiltinCallbacks,
+  type CallbackParams,
   type Logs,
 } from './callbacks.js';
 export { ModelCheckpoint, formatCheckpointPath, type ModelCheckpointConfig } from './checkpoint.js';
@@ -195,6 +204,7 @@ export {
   type Batch,
   type CompileArgs,
   type CompiledState,
+  type ComputedGradients,
   type Dataset,
   type EvaluateOptions,
   type FitOptions,

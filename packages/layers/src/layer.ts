@@ -36,6 +36,14 @@ export type Mask = tf.Tensor | undefined;
 /** One mask, or one per tensor for layers with several inputs or outputs. */
 export type MaskArg = Mask | Mask[];
 
+/** What {@link Layer.callWithMask} returns: a layer's outputs with their mask. */
+export interface MaskedOutputs {
+  /** What `call` returned. */
+  outputs: tf.Tensor | tf.Tensor[];
+  /** The outputs' mask, from `computeMask`. */
+  mask: MaskArg;
+}
+
 /** Options passed to `call`. */
 export interface CallArgs {
   /** True while training: dropout drops, batch normalization uses batch statistics. */
@@ -267,16 +275,7 @@ export abstract class Layer implements Serializable {
    * Runs `call` with the input mask and returns the outputs with their mask; used by models to carry
    * masks next to the outputs. With no mask it adds nothing but the `computeMask` call.
    */
-  callWithMask(
-    inputs: tf.Tensor | tf.Tensor[],
-    args: CallArgs,
-    mask: MaskArg,
-  ): {
-    /** What `call` returned. */
-    outputs: tf.Tensor | tf.Tensor[];
-    /** The outputs' mask, from `computeMask`. */
-    mask: MaskArg;
-  } {
+  callWithMask(inputs: tf.Tensor | tf.Tensor[], args: CallArgs, mask: MaskArg): MaskedOutputs {
     const empty = isEmptyMask(mask);
     // Only layers that support masking see the mask in `call`; the others ignore it anyway.
     const outputs = this.call(inputs, empty || !this.supportsMasking ? args : { ...args, mask });

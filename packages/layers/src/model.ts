@@ -50,6 +50,7 @@ import {
   type LayerWeight,
   type Mask,
   type MaskArg,
+  type MaskedOutputs,
   type Node,
   type Shape,
 } from './layer.js';
@@ -70,21 +71,30 @@ function formatShape(shape: Shape | Shape[]): string {
 }
 
 /**
+ * What {@link Model.forward} returns: one prediction and one mask per output, in output order.
+ */
+export interface ForwardOutputs {
+  /** The predictions, one per output, each `[batch, …]`. */
+  yPred: tf.Tensor[];
+  /** The mask of each output (undefined where it has none). */
+  masks: Mask[];
+}
+
+/**
  * What {@link Model.computeLoss} receives.
- *
- * Fields:
- * - `x`: the inputs, each `[batch, …]` (optional: the default loss does not use them).
- * - `y`: the targets, one per output; `yPred`: the predictions, one per output.
- * - `sampleWeight`: per-sample weights `[batch]`.
- * - `masks`: one mask (or undefined) per output, as {@link Model.forward} returns them.
- * - `training`: whether a training step asks.
  */
 export interface ComputeLossArgs {
+  /** The inputs in input order, each `[batch, …]` (optional: the default loss does not use them). */
   x?: tf.Tensor[];
+  /** The targets, one per output, each `[batch, …]`. */
   y: tf.Tensor[];
+  /** The predictions, one per output, as {@link Model.forward} returns them. */
   yPred: tf.Tensor[];
+  /** Per-sample loss weights, `[batch]`. */
   sampleWeight?: tf.Tensor;
+  /** One mask (or undefined) per output, as {@link Model.forward} returns them. */
   masks?: Mask[];
+  /** Whether a training step asks (false in `testStep`). */
   training?: boolean;
 }
 
@@ -301,11 +311,7 @@ export class Model extends Layer {
     return this.runGraph(inputs, args).outputs;
   }
 
-  override callWithMask(
-    inputs: tf.Tensor | tf.Tensor[],
-    args: CallArgs,
-    mask: MaskArg,
-  ): { outputs: tf.Tensor | tf.Tensor[]; mask: MaskArg } {
+  override callWithMask(inputs: tf.Tensor | tf.Tensor[], args: CallArgs, mask: MaskArg): MaskedOutputs {
     return this.runGraph(inputs, { ...args, mask });
   }
 
@@ -324,10 +330,7 @@ export class Model extends Layer {
    * Runs the nodes in order, keeping each output's mask next to it. Masks cost nothing until a layer
    * makes one (Embedding with maskZero, Masking) or the caller gives one.
    */
-  private runGraph(
-    inputs: tf.Tensor | tf.Tensor[],
-    callArgs: CallArgs,
-  ): { outputs: tf.Tensor | tf.Tensor[]; mask: MaskArg } {
+  private runGraph(inputs: tf.Tensor | tf.Tensor[], callArgs: CallArgs): MaskedOutputs {
     const { mask: inputMask, ...args } = callArgs;
     const list = toList(inputs);
     if (list.length !== this.inputs.length) {
@@ -636,14 +639,14 @@ export class Model extends Layer {
   }
 
   /**
-   * Runs the model on a batch's inputs: `{ yPred, masks }`, one prediction and one mask (or
+   * Runs the model on a batch's inputs: {@link ForwardOutputs}, one prediction and one mask (or
    * undefined) per output. What the default steps call; a custom step may too.
    *
    * Args:
    * - `x`: the inputs in input order, each `[batch, …]`.
    * - `training`: training mode (dropout on, BatchNormalization updating); default false.
    */
-  forward(x: tf.Tensor[], training = false): { yPred: tf.Tensor[]; masks: Mask[] } {
+  forward(x: tf.Tensor[], training = false): ForwardOutputs {
     const run = this.callWithMask(x.length === 1 ? x[0]! : x, { training }, undefined);
     const yPred = toList(run.outputs);
     return { yPred, masks: outputMasks(run.mask, yPred.length) };

@@ -21,17 +21,15 @@ import type { Model } from './model.js';
  * (the metric over the epoch so far). The loop resets the metric the first time it sees it in an
  * epoch (or an evaluation).
  *
- * Fields:
- * - `metric`: the metric (e.g. one of `model.compiled.metrics`, or one a custom model owns).
- * - `stats`: `metric.batchStatistics(yTrue, yPred, sampleWeight)`, a 1-D tensor.
- *
  * @example
  * ```ts
  * return { loss, accuracy: { metric: this.accuracy, stats: this.accuracy.batchStatistics(y, pred) } };
  * ```
  */
 export interface MetricUpdate {
+  /** The metric (e.g. one of `model.compiled.metrics`, or one a custom model owns). */
   readonly metric: Metric;
+  /** `metric.batchStatistics(yTrue, yPred, sampleWeight)`, a 1-D tensor; the loop disposes it. */
   readonly stats: tf.Tensor;
 }
 
@@ -62,32 +60,28 @@ export type StepLogs = Record<string, StepValue>;
 
 /**
  * The batch `Model.trainStep` / `testStep` receive.
- *
- * Fields:
- * - `x`: the inputs in the model's input order, each `[batch, …]`.
- * - `y`: the targets in the model's output order (`[]` when `fit` got no targets).
- * - `sampleWeight`: per-sample weights `[batch]`, when given (`sampleWeight`, `classWeight`).
- * - `size`: samples in the batch (weights the running means).
  */
 export interface StepBatch {
+  /** The inputs in the model's input order, each `[batch, …]`. */
   x: tf.Tensor[];
+  /** The targets in the model's output order, each `[batch, …]` (`[]` when `fit` got no targets). */
   y: tf.Tensor[];
+  /** Per-sample loss weights, `[batch]`, when given (`sampleWeight`, `classWeight`). */
   sampleWeight?: tf.Tensor;
+  /** Samples in the batch (weights the running means of the logs). */
   size: number;
 }
 
 /**
  * What {@link fitLoop} drives. A `Model` is one; a non-Model (a multi-task wrapper, a
  * recommender) implements these three members itself, with any batch type `B`.
- *
- * Fields:
- * - `stopTraining`: set to true (by a callback or the step) to end the run after the current batch.
- * - `trainStep(batch)`: one optimization step; synchronous; returns {@link StepLogs}.
- * - `testStep(batch)`: the same without updating (validation, `evaluateLoop`).
  */
 export interface TrainingHost<B = StepBatch> {
+  /** Set to true (by a callback or the step) to end the run after the current batch. */
   stopTraining: boolean;
+  /** One optimization step on `batch`; synchronous; returns the batch's {@link StepLogs}. */
   trainStep(batch: B): StepLogs;
+  /** The same as `trainStep` without updating anything (validation, `evaluateLoop`). */
   testStep(batch: B): StepLogs;
 }
 
@@ -99,33 +93,32 @@ export type BatchSource<B> = Iterable<B> | AsyncIterable<B> | ((epoch: number) =
 
 /**
  * Options of {@link fitLoop}.
- *
- * Fields:
- * - `epochs`: epochs to run up to (default 1); `initialEpoch` (default 0) to resume counting.
- * - `steps`: batches per epoch, when known, for callbacks' `params` and the progress events.
- * - `stepsPerEpoch`: stop each epoch after this many batches (default: when the source ends).
- * - `callbacks`: run at each batch and epoch; a `History` is appended and returned.
- * - `callbackModel`: the model callbacks see as `this.model` (weights for EarlyStopping's
- *   restore, the optimizer for ReduceLROnPlateau). Default: the host when it is a Model. Its
- *   `stopTraining` also ends the run.
- * - `progress`: a `ProgressEmitter` (e.g. a recommender's own) or a listener for the events.
- * - `label`: the `begin` event's label (default `'fit'`; a recommender passes `'NeuMF'`).
- * - `validationData`: batches for the host's `testStep` after each epoch, logged as `val_*`.
- * - `validationSteps`: at most this many validation batches (default all).
- * - `sizeOf`: a batch's sample count (default: `batch.size`, else the first dimension of
- *   `batch.x`, else 1).
  */
 export interface LoopOptions<B> {
+  /** Epochs to run up to. Default 1. */
   epochs?: number;
+  /** The epoch to start counting from, when resuming. Default 0. */
   initialEpoch?: number;
+  /** Batches per epoch, when known, for the callbacks' `params` and the progress events. */
   steps?: number;
+  /** Stop each epoch after this many batches. Default: when the source ends. */
   stepsPerEpoch?: number;
+  /** Run at each batch and epoch; a `History` is appended and returned. */
   callbacks?: Callback[];
+  /**
+   * The model callbacks see as `this.model` (weights for EarlyStopping's restore, the optimizer for
+   * ReduceLROnPlateau). Default: the host when it is a Model. Its `stopTraining` also ends the run.
+   */
   callbackModel?: Model;
+  /** A `ProgressEmitter` (e.g. a recommender's own) or a listener for the training events. */
   progress?: ProgressEmitter | TrainingListener;
+  /** The `begin` event's label. Default `'fit'` (a recommender passes e.g. `'NeuMF'`). */
   label?: string;
+  /** Batches for the host's `testStep` after each epoch, logged as `val_*`. */
   validationData?: BatchSource<B>;
+  /** At most this many validation batches per evaluation. Default: all of them. */
   validationSteps?: number;
+  /** A batch's sample count. Default: `batch.size`, else the first dimension of `batch.x`, else 1. */
   sizeOf?: (batch: B) => number;
 }
 

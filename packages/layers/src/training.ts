@@ -50,17 +50,6 @@ export type Dataset = BatchSource<Batch>;
 /**
  * Arguments of `model.compile`.
  *
- * Fields:
- * - `optimizer`: an Optimizer instance, or a class name with default settings (`'adam'`, `'SGD'`).
- *   Compiling again with a different optimizer disposes the previous one's state (moments, EMA);
- *   passing the same instance keeps it.
- * - `optimizers`: several named optimizers for a custom `trainStep` (a GAN's `{ d, g }`); reach
- *   them as `model.optimizers.d`. `model.optimizer` is `optimizer`, or the first of these.
- * - `loss`: one loss for every output, a list per output, or a record by output name. Needed by
- *   the default `trainStep`/`testStep`; a custom step that computes its own loss may leave it out.
- * - `metrics`: metrics for every output (a list), or a record by output name.
- * - `lossWeights`: weights of the outputs' losses in the total (default 1 each).
- *
  * @example
  * ```ts
  * model.compile({ optimizer: new Adam({ learningRate: 1e-3 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
@@ -68,29 +57,50 @@ export type Dataset = BatchSource<Batch>;
  * ```
  */
 export interface CompileArgs {
+  /**
+   * An Optimizer instance, or a class name with default settings (`'adam'`, `'SGD'`). Compiling again with a
+   * different optimizer disposes the previous one's state (moments, EMA); passing the same instance keeps it.
+   */
   optimizer?: Optimizer | string;
+  /**
+   * Several named optimizers for a custom `trainStep` (a GAN's `{ d, g }`); reach them as `model.optimizers.d`.
+   * `model.optimizer` is `optimizer`, or the first of these.
+   */
   optimizers?: Record<string, Optimizer | string>;
+  /**
+   * One loss for every output, a list per output, or a record by output name. Needed by the default
+   * `trainStep`/`testStep`; a custom step that computes its own loss may leave it out.
+   */
   loss?: LossIdentifier | LossIdentifier[] | Record<string, LossIdentifier>;
+  /** Metrics for every output (a list), or a record by output name. Default none. */
   metrics?: MetricIdentifier[] | Record<string, MetricIdentifier[]>;
+  /** Weights of the outputs' losses in the total, a list per output or a record by output name. Default 1 each. */
   lossWeights?: number[] | Record<string, number>;
 }
 
 /**
  * What `compile` stores on the model (`model.compiled`).
- *
- * Fields:
- * - `optimizer`: the main optimizer (`compile`'s `optimizer`, else the first of `optimizers`).
- * - `optimizers`: every optimizer by name (`optimizer` under the name `'optimizer'` when given).
- * - `losses`, `lossWeights`, `metrics`: one entry per output (empty without a `loss`).
- * - `args`: the arguments, for saving.
  */
 export interface CompiledState {
+  /** The main optimizer: `compile`'s `optimizer`, else the first of `optimizers`. */
   optimizer: Optimizer;
+  /** Every optimizer by name (`optimizer` under the name `'optimizer'` when given). */
   optimizers: Record<string, Optimizer>;
+  /** The loss of each output, in `model.outputNames` order (empty without a `loss`). */
   losses: Loss[];
+  /** The weight of each output's loss in the total, in output order (empty without a `loss`). */
   lossWeights: number[];
+  /** The metrics of each output, in output order (empty without a `loss`). */
   metrics: Metric[][];
-  args: { loss: unknown; metrics: unknown; lossWeights: unknown };
+  /** The `compile` arguments as given (names or instances), for saving the model. */
+  args: {
+    /** `compile`'s `loss` as given. */
+    loss: unknown;
+    /** `compile`'s `metrics` as given. */
+    metrics: unknown;
+    /** `compile`'s `lossWeights` as given. */
+    lossWeights: unknown;
+  };
 }
 
 function perOutput<T>(model: Model, value: T | T[] | Record<string, T>, what: string, fallback?: T): T[] {
@@ -427,6 +437,14 @@ export function metricLogNames(model: Model, state: CompiledState): string[][] {
   return state.metrics.map((ms, i) => ms.map((m) => (multi ? `${names[i]}_${m.name}` : m.name)));
 }
 
+/** What {@link computeGradients} returns; the caller disposes both. */
+export interface ComputedGradients {
+  /** The loss, a scalar. */
+  value: tf.Scalar;
+  /** The gradient of the loss for each variable, by variable name, each shaped as its variable. */
+  grads: NamedGradients;
+}
+
 /**
  * Gradients of a scalar loss with respect to chosen variables (default: the trainable ones).
  *
@@ -435,7 +453,7 @@ export function metricLogNames(model: Model, state: CompiledState): string[][] {
  *   need with `tf.keep`, or compute it outside).
  * - `variables`: what to differentiate with respect to (default every trainable variable).
  *
- * Returns `{ value, grads }`: the loss, and a gradient per variable name (for
+ * Returns {@link ComputedGradients}: the loss, and a gradient per variable name (for
  * `optimizer.applyGradients`). The caller disposes both.
  *
  * @example
@@ -445,10 +463,7 @@ export function metricLogNames(model: Model, state: CompiledState): string[][] {
  * tf.dispose([value, ...Object.values(grads)]);
  * ```
  */
-export function computeGradients(
-  loss: () => tf.Scalar,
-  variables?: tf.Variable[],
-): { value: tf.Scalar; grads: NamedGradients } {
+export function computeGradients(loss: () => tf.Scalar, variables?: tf.Variable[]): ComputedGradients {
   if (variables !== undefined && variables.length === 0) {
     throw new ValueError('computeGradients: no variables to differentiate with respect to (is everything frozen?).', {
       field: 'variables',
@@ -461,58 +476,56 @@ export function computeGradients(
 /**
  * Options of `model.fit`.
  *
- * Fields:
- * - `epochs`: passes over the data (default 1).
- * - `batchSize`: samples per step for tensor data (default 32).
- * - `validationSplit`: fraction in (0, 1) of tensor data, taken from the end before shuffling (as
- *   Keras), held out and evaluated after each epoch as `val_*` logs.
- * - `validationData`: `[x, y]`, `[x, y, sampleWeight]` or a {@link Dataset}, evaluated after each epoch.
- * - `validationSteps`: batches of a validation dataset per evaluation (default all).
- * - `shuffle`: shuffle tensor data every epoch (default true; seeded by `seed`, default 0).
- * - `classWeight`: per-class weights for single-output classification: `{ 0: 1, 1: 5 }`.
- * - `sampleWeight`: per-sample weights, shape `[n]`.
- * - `callbacks`: run at each batch and epoch (a `History` is added last and returned).
- * - `initialEpoch`: epoch to start counting from (resuming).
- * - `stepsPerEpoch`: batches per epoch from a dataset (default: until its iterator ends).
- * - `progress`: a `ProgressEmitter` or a listener (e.g. `renderProgress()`) for the training events.
- * - `label`: the `label` of the `begin` event (default `'fit'`).
- * - `checkInputs`: check tensor inputs and targets for NaN/Infinity once, asynchronously, before
- *   training (default true).
+ * @example
+ * ```ts
+ * await model.fit(x, y, { epochs: 10, batchSize: 64, validationSplit: 0.1, callbacks: [new EarlyStopping()] });
+ * ```
  */
 export interface FitOptions {
   /** Passes over the data. Default 1. */
   epochs?: number;
   /** Samples per gradient step when `x` is tensors. Default 32. */
   batchSize?: number;
+  /**
+   * Fraction in (0, 1) of tensor data, taken from the end before shuffling (as Keras), held out and evaluated after
+   * each epoch as `val_*` logs. Default none.
+   */
   validationSplit?: number;
   /** Data evaluated after each epoch (`val_*` logs): `[x, y]`, `[x, y, sampleWeight]` or a dataset. */
   validationData?: [TensorData, TensorData] | [TensorData, TensorData, tf.Tensor] | Dataset;
+  /** Batches of a validation dataset per evaluation. Default: all of them. */
   validationSteps?: number;
+  /** Shuffle tensor data every epoch (seeded by `seed`). Default true. */
   shuffle?: boolean;
   /** Seed of the shuffling. Default 0. */
   seed?: number;
+  /** Per-class loss weights for single-output classification, by class index: `{ 0: 1, 1: 5 }`. */
   classWeight?: Record<number, number>;
+  /** Per-sample loss weights for tensor data, shape `[n]`. */
   sampleWeight?: tf.Tensor;
   /** Callbacks called at train, epoch and batch boundaries (a `History` is always added). */
   callbacks?: Callback[];
+  /** The epoch to start counting from, when resuming. Default 0. */
   initialEpoch?: number;
+  /** Batches per epoch from a dataset. Default: until its iterator ends. */
   stepsPerEpoch?: number;
+  /** A `ProgressEmitter`, or a listener (e.g. `renderProgress()`), for the training events. */
   progress?: ProgressEmitter | TrainingListener;
+  /** The `label` of the `begin` progress event. Default `'fit'`. */
   label?: string;
+  /** Check tensor inputs and targets for NaN/Infinity once, asynchronously, before training. Default true. */
   checkInputs?: boolean;
 }
 
 /**
  * Options of `model.evaluate`.
- *
- * Fields:
- * - `batchSize`: samples per step for tensor data (default 32).
- * - `sampleWeight`: per-sample weights, shape `[n]`.
- * - `steps`: batches of a dataset to evaluate (default all).
  */
 export interface EvaluateOptions {
+  /** Samples per step when `x` is tensors. Default 32. */
   batchSize?: number;
+  /** Per-sample loss weights for tensor data, shape `[n]`. */
   sampleWeight?: tf.Tensor;
+  /** Batches of a dataset to evaluate. Default: all of them. */
   steps?: number;
 }
 

@@ -35,30 +35,35 @@ import {
 /**
  * One task: its head on the trunk's features, its loss and metrics.
  *
- * Args:
- *   head: a layer, a stack of layers applied in order, or a function of the trunk's symbolic
- *     output `[batch, features]`. Its output is renamed to the task's name (a weightless linear
- *     `Activation` named after the task is added unless the head's last layer already has it).
- *   loss: the task's loss (`'mse'`, `'sparseCategoricalCrossentropy'`, a Loss instance, …);
- *     `compile({ loss })` can override it.
- *   metrics: the task's metrics (default none), logged as `<task>_<metric>`.
+ * @example
+ * ```ts
+ * const price: TaskSpec = { head: new Dense({ units: 1 }), loss: 'mse', metrics: ['mae'] };
+ * ```
  */
 export interface TaskSpec {
+  /**
+   * A layer, a stack of layers applied in order, or a function of the trunk's symbolic output `[batch, features]`.
+   * Its output is renamed to the task's name (a weightless linear `Activation` named after the task is added unless
+   * the head's last layer already has it).
+   */
   head: Layer | readonly Layer[] | ((features: SymbolicTensor) => SymbolicTensor);
+  /**
+   * The task's loss (`'mse'`, `'sparseCategoricalCrossentropy'`, a Loss instance, …); `compile({ loss })` can
+   * override it.
+   */
   loss: LossIdentifier;
   /** Metrics of this task's output (`'accuracy'`, `'mae'`, …). Default none. */
   metrics?: readonly MetricIdentifier[];
 }
 
-/**
- * Args:
- *   trunk: the shared part, a model from the inputs to the shared features (one output).
- *   tasks: heads by task name; the names are the model's output names and appear in logs
- *     (`<task>_loss`, `<task>_weight`, `<task>_<metric>`).
- *   name: the model's name (default a generated one).
- */
+/** The configuration of a multi-task model: a shared trunk and one head per task. */
 export interface MultiTaskConfig {
+  /** The shared part: a model from the inputs to the shared features `[batch, features]` (one output). */
   trunk: Model;
+  /**
+   * Heads by task name; the names are the model's output names and appear in logs (`<task>_loss`, `<task>_weight`,
+   * `<task>_<metric>`).
+   */
   tasks: Readonly<Record<string, TaskSpec>>;
   /** Name of the underlying model. Default generated. */
   name?: string;
@@ -69,19 +74,18 @@ export type TaskTargets = Readonly<Record<string, tf.Tensor>>;
 
 /**
  * What {@link MultiTaskModel.compile} takes.
- *
- * Args:
- *   optimizer: an optimizer instance or a class name (`'adam'`).
- *   balancer: how the task losses (or gradients) combine into one update; default
- *     {@link FixedWeights} with every weight 1. The balancer is initialised with the task names
- *     here, and keeps its learnt state across `fit` calls.
- *   loss: per-task losses by task name, overriding the tasks' own.
- *   metrics: per-task metrics by task name, overriding the tasks' own.
  */
 export interface MultiTaskCompileArgs {
+  /** An optimizer instance or a class name (`'adam'`). */
   optimizer: Optimizer | string;
+  /**
+   * How the task losses (or gradients) combine into one update. Default {@link FixedWeights} with every weight 1. The
+   * balancer is initialised with the task names here, and keeps its learnt state across `fit` calls.
+   */
   balancer?: LossBalancer;
+  /** Per-task losses by task name, overriding the tasks' own. */
   loss?: Readonly<Record<string, LossIdentifier>>;
+  /** Per-task metrics by task name, overriding the tasks' own. */
   metrics?: Readonly<Record<string, readonly MetricIdentifier[]>>;
 }
 
@@ -315,14 +319,9 @@ export class MultiTaskNetwork extends Model {
  * Options of {@link MultiTaskModel.fit}: those of the layers `fit` (`epochs`, `batchSize`,
  * `validationSplit`, `shuffle`, `seed`, `sampleWeight`, `callbacks`, `progress`, `initialEpoch`,
  * …), with validation data given as targets by task.
- *
- * Args:
- *   validationData: `[x, { task: targets }]`, evaluated after each epoch (`val_…` logs).
- *   optimizer: deprecated, call {@link MultiTaskModel.compile}; when given, `fit` compiles first.
- *   balancer: deprecated, with `optimizer`.
- *   onEpochEnd: deprecated, pass a callback; called after each epoch with its logs.
  */
 export interface MultiTaskFitOptions extends Omit<FitOptions, 'validationData' | 'classWeight'> {
+  /** `[x, { task: targets }]`, evaluated after each epoch (`val_…` logs). */
   validationData?: [tf.Tensor | tf.Tensor[], TaskTargets];
   /** @deprecated Call `compile({ optimizer, balancer })` once instead. */
   optimizer?: Optimizer;

@@ -25,6 +25,7 @@ export {
   matchesAny,
   resolveFiniteChecks,
   type DeferredFiniteCheck,
+  type DeferredResult,
   type NamePattern,
   type NamedGradients,
   type OptimizerConfig,

@@ -174,19 +174,27 @@ type Listener = (event: SkippedStepEvent) => void;
  * reads it back together with its loss, in the same asynchronous read, instead of a synchronous
  * `dataSync()` inside every step. Made by `applyGradients` (with `nonFinite: 'throw'`) while
  * {@link deferFiniteChecks} runs; read with {@link resolveFiniteChecks}.
- *
- * Fields:
- * - `optimizer`: the optimizer that applied the gradients.
- * - `variables`: the names of the updated variables, in the order of `sums`.
- * - `step`: the optimizer's step count before this update.
- * - `sums`: each variable's gradient sum, shape `[variables.length]` (float32); NaN or ±Infinity
- *   when that gradient held one. Kept out of `tf.tidy`: whoever collects the check disposes it.
  */
 export interface DeferredFiniteCheck {
+  /** The optimizer that applied the gradients. */
   readonly optimizer: Optimizer;
+  /** The names of the updated variables, in the order of `sums`. */
   readonly variables: readonly string[];
+  /** The optimizer's step count before this update. */
   readonly step: number;
+  /**
+   * Each variable's gradient sum, shape `[variables.length]` (float32); NaN or ±Infinity when that gradient held one.
+   * Kept out of `tf.tidy`: whoever collects the check disposes it.
+   */
   readonly sums: tf.Tensor1D;
+}
+
+/** What {@link deferFiniteChecks} returns. */
+export interface DeferredResult<T> {
+  /** What the function returned. */
+  result: T;
+  /** The finite checks the function's `applyGradients` calls made, in call order; the caller disposes their `sums`. */
+  checks: DeferredFiniteCheck[];
 }
 
 /** The checks collected by the innermost running {@link deferFiniteChecks}, if any. */
@@ -203,7 +211,7 @@ let deferredChecks: DeferredFiniteCheck[] | undefined;
  * Args:
  * - `fn`: the work, e.g. a training step; if it throws, the checks made so far are disposed.
  *
- * Returns `{ result, checks }`: what `fn` returned and the checks, in call order.
+ * Returns {@link DeferredResult}: what `fn` returned and the checks, in call order.
  *
  * @example
  * ```ts
@@ -213,7 +221,7 @@ let deferredChecks: DeferredFiniteCheck[] | undefined;
  * tf.dispose([loss, ...checks.map((c) => c.sums)]);
  * ```
  */
-export function deferFiniteChecks<T>(fn: () => T): { result: T; checks: DeferredFiniteCheck[] } {
+export function deferFiniteChecks<T>(fn: () => T): DeferredResult<T> {
   const previous = deferredChecks;
   const checks: DeferredFiniteCheck[] = [];
   deferredChecks = checks;

@@ -24,7 +24,7 @@ import {
   type ScoringEngine,
 } from './internal/factor-model.js';
 import { gram } from './internal/dense.js';
-import { resolveOptions, type OptionSchema, type WithAliases } from './internal/options.js';
+import { resolveOptions, type OptionAliases, type OptionSchema, type WithAliases } from './internal/options.js';
 
 /**
  * ALS's hyperparameters by their canonical names (what `getConfig()` returns); the `implicit`
@@ -80,7 +80,7 @@ const ALS_SCHEMA: OptionSchema = {
 export class ALS extends FactorRecommender {
   static override className = 'ALS';
   /** The accepted aliases of ALS's options: alias → canonical name. */
-  static readonly aliases = ALS_ALIASES;
+  static readonly aliases: OptionAliases<typeof ALS_ALIASES> = ALS_ALIASES;
   /** The resolved `regularization` option (see {@link ALSConfig.regularization}). */
   readonly regularization: number;
   /** The resolved `alpha` option (see {@link ALSConfig.alpha}). */

@@ -19,7 +19,7 @@ import {
   checkPositive,
   type ScoringEngine,
 } from './internal/factor-model.js';
-import { resolveOptions, type OptionSchema, type WithAliases } from './internal/options.js';
+import { resolveOptions, type OptionAliases, type OptionSchema, type WithAliases } from './internal/options.js';
 
 /**
  * BPR's hyperparameters by their canonical names (what `getConfig()` returns); the `implicit`
@@ -68,7 +68,7 @@ const BPR_SCHEMA: OptionSchema = {
 export class BPR extends FactorRecommender {
   static override className = 'BPR';
   /** The accepted aliases of BPR's options: alias → canonical name. */
-  static readonly aliases = BPR_ALIASES;
+  static readonly aliases: OptionAliases<typeof BPR_ALIASES> = BPR_ALIASES;
   /** The resolved `learningRate` option (see {@link BPRConfig.learningRate}). */
   readonly learningRate: number;
   /** The resolved `regularization` option (see {@link BPRConfig.regularization}). */

@@ -18,7 +18,7 @@ import { ValueError, describeValue, type ConfigDict } from '@plasticity/core';
 import type { Id, Interactions } from './interactions.js';
 import { Recommender, type RecommenderState } from './recommender.js';
 import { popularityOf } from './internal/factor-model.js';
-import { resolveOptions, type OptionSchema, type WithAliases } from './internal/options.js';
+import { resolveOptions, type OptionAliases, type OptionSchema, type WithAliases } from './internal/options.js';
 
 /** TF-IDF settings, as scikit-learn's `TfidfVectorizer` (whose snake_case names ContentBased accepts as aliases). */
 export interface TfidfOptions {
@@ -173,7 +173,7 @@ const CONTENT_BASED_SCHEMA: OptionSchema = {
 export class ContentBased extends Recommender {
   static override className = 'ContentBased';
   /** The accepted aliases of ContentBased's options: alias → canonical name. */
-  static readonly aliases = CONTENT_BASED_ALIASES;
+  static readonly aliases: OptionAliases<typeof CONTENT_BASED_ALIASES> = CONTENT_BASED_ALIASES;
   /** The resolved `profileWeights` option. */
   readonly profileWeights: 'values' | 'binary' | 'centered';
   private readonly options: TfidfOptions;

@@ -17,7 +17,7 @@ import type { Interactions } from './interactions.js';
 import { Recommender, type RecommenderState } from './recommender.js';
 import { invertSpdInPlace, invertSpdTensor } from './internal/dense.js';
 import { checkImplicitValues, checkNonNegative, checkPositive, popularityOf } from './internal/factor-model.js';
-import { resolveOptions, type OptionSchema, type WithAliases } from './internal/options.js';
+import { resolveOptions, type OptionAliases, type OptionSchema, type WithAliases } from './internal/options.js';
 
 /** EASE's hyperparameters (what `getConfig()` returns). */
 export interface EASEConfig {
@@ -64,7 +64,7 @@ const EASE_SCHEMA: OptionSchema = {
 export class EASE extends Recommender {
   static override className = 'EASE';
   /** The accepted aliases of EASE's options: alias → canonical name. */
-  static readonly aliases = EASE_ALIASES;
+  static readonly aliases: OptionAliases<typeof EASE_ALIASES> = EASE_ALIASES;
   /** The resolved `regularization` option (see {@link EASEConfig.regularization}). */
   readonly regularization: number;
   /** The resolved `weights` option (see {@link EASEConfig.weights}). */

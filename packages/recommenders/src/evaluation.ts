@@ -104,7 +104,12 @@ export function evaluate(
   test: Interactions,
   metrics: readonly Metric[] = [RMSE, MAE],
   options: { perUser?: boolean } = {},
-): { metrics: Record<string, number>; perUser?: Map<Id, Record<string, number>> } {
+): {
+  /** Each metric's value on the whole test set, by metric name. */
+  metrics: Record<string, number>;
+  /** Per test user, each metric on that user's test interactions (only when `options.perUser`). */
+  perUser?: Map<Id, Record<string, number>>;
+} {
   checkMetrics(metrics);
   const out: Record<string, number> = {};
   const ratingMetrics = metrics.filter((m) => m.kind === 'rating');
@@ -276,14 +281,27 @@ export interface GridSearchOptions extends Omit<CrossValidateOptions, 'perUser' 
 export interface GridSearchResult<C> {
   /** Every combination in grid order: its parameters, mean and standard deviation per metric, and mean times. */
   results: {
+    /** The combination's parameters, as written in the grid. */
     params: C;
+    /** Mean over the folds, by metric name. */
     mean: Record<string, number>;
+    /** Standard deviation over the folds (population, as Surprise), by metric name. */
     std: Record<string, number>;
+    /** Mean fit time per fold, in seconds. */
     meanFitTime: number;
+    /** Mean test time per fold, in seconds. */
     meanTestTime: number;
   }[];
   /** Per metric: the best parameters and their mean score. */
-  best: Record<string, { params: C; score: number }>;
+  best: Record<
+    string,
+    {
+      /** The best combination's parameters for this metric. */
+      params: C;
+      /** Its mean score over the folds. */
+      score: number;
+    }
+  >;
 }
 
 /**

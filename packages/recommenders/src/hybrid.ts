@@ -32,7 +32,7 @@ import {
   checkPositive,
   type ScoringEngine,
 } from './internal/factor-model.js';
-import { resolveOptions, type OptionSchema, type WithAliases } from './internal/options.js';
+import { resolveOptions, type OptionAliases, type OptionSchema, type WithAliases } from './internal/options.js';
 
 /** Per-user normalisation of each model's scores before Blend sums them. */
 export type ScoreNormalization = 'zscore' | 'minmax' | 'rank' | 'none';
@@ -40,7 +40,15 @@ export type ScoreNormalization = 'zscore' | 'minmax' | 'rank' | 'none';
 /** Blend's options (what `getConfig()` returns, with the models as `{ className, config }`). */
 export interface BlendConfig {
   /** Two or more recommenders (fitted by `Blend.fit` unless `fitComponents: false`). */
-  models: (Recommender | { className: string; config: ConfigDict })[];
+  models: (
+    | Recommender
+    | {
+        /** The registered class name of the model (its static `className`). */
+        className: string;
+        /** The model's `getConfig()`. */
+        config: ConfigDict;
+      }
+  )[];
   /** One weight per model. Default: equal. */
   weights?: number[];
   /** Per-user score normalisation before blending. Default `'zscore'`. */
@@ -303,7 +311,7 @@ const FEATURE_FACTORIZATION_SCHEMA: OptionSchema = {
 export class FeatureFactorization extends FactorRecommender {
   static override className = 'FeatureFactorization';
   /** The accepted aliases of FeatureFactorization's options: alias → canonical name. */
-  static readonly aliases = FEATURE_FACTORIZATION_ALIASES;
+  static readonly aliases: OptionAliases<typeof FEATURE_FACTORIZATION_ALIASES> = FEATURE_FACTORIZATION_ALIASES;
   /** The resolved `identity` option (see {@link FeatureFactorizationConfig.identity}). */
   readonly identity: boolean;
   /** The resolved `epochs` option (see {@link FeatureFactorizationConfig.epochs}). */

@@ -32,7 +32,7 @@ export {
   type RecommenderState,
 } from './recommender.js';
 export { RECOMMENDER_CLASSES, loadRecommender, registerBuiltinRecommenders } from './builtins.js';
-export type { AliasFields, AliasTable, WithAliases } from './internal/options.js';
+export type { AliasFields, AliasTable, OptionAliases, WithAliases } from './internal/options.js';
 export { Popularity, type PopularityConfig } from './popularity.js';
 export { topK } from './topk.js';
 export { ALS, type ALSConfig } from './als.js';
@@ -78,7 +78,15 @@ export { type BaselineOptions, type BaselineOptionsInput } from './explicit/comm
 export { type SimilarityName } from './explicit/similarities.js';
 export { NormalPredictor, type NormalPredictorConfig } from './explicit/normal-predictor.js';
 export { BaselineOnly, type BaselineOnlyConfig } from './explicit/baseline-only.js';
-export { KNNBasic, KNNBaseline, KNNWithMeans, KNNWithZScore, type KNNConfig, type SimOptions } from './explicit/knn.js';
+export {
+  KNNBasic,
+  KNNBaseline,
+  KNNWithMeans,
+  KNNWithZScore,
+  type KNNConfig,
+  type SimOptions,
+  type SimOptionsInput,
+} from './explicit/knn.js';
 export { SVD, SVDpp, type SVDConfig, type SVDppConfig } from './explicit/svd.js';
 export { NMF, type NMFConfig } from './explicit/nmf.js';
 export { SlopeOne } from './explicit/slope-one.js';

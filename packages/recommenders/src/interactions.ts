@@ -87,7 +87,12 @@ export class Csr {
   }
 
   /** Views (no copies) of row `r`'s column indices and values, sorted by column. */
-  row(r: number): { indices: Int32Array; values: Float32Array } {
+  row(r: number): {
+    /** Column indices of the row's stored entries, ascending. */
+    indices: Int32Array;
+    /** The entries' values, aligned with `indices`. */
+    values: Float32Array;
+  } {
     const start = this.indptr[r]!;
     const end = this.indptr[r + 1]!;
     return { indices: this.indices.subarray(start, end), values: this.values.subarray(start, end) };
@@ -357,7 +362,16 @@ export class Interactions {
   }
 
   /** The interactions as external-id records, e.g. for export. */
-  *records(): IterableIterator<{ user: Id; item: Id; value: number; timestamp?: number }> {
+  *records(): IterableIterator<{
+    /** The user's external id. */
+    user: Id;
+    /** The item's external id. */
+    item: Id;
+    /** The interaction's value (a rating, or an implicit weight). */
+    value: number;
+    /** The interaction's timestamp, when the data have timestamps. */
+    timestamp?: number;
+  }> {
     for (let k = 0; k < this.size; k++) {
       const record = {
         user: this.userIds.id(this.users[k]!),

@@ -21,7 +21,7 @@ import type { Interactions } from './interactions.js';
 import { Recommender, type RecommenderState } from './recommender.js';
 import { checkImplicitValues, checkNonNegative, checkPositive, popularityOf } from './internal/factor-model.js';
 import { topK } from './topk.js';
-import { resolveOptions, type OptionSchema, type WithAliases } from './internal/options.js';
+import { resolveOptions, type OptionAliases, type OptionSchema, type WithAliases } from './internal/options.js';
 
 /** How ItemItem weights the interactions before the cosine: none, TF-IDF or BM25 (as the `implicit` library). */
 export type ItemSimilarity = 'cosine' | 'tfidf' | 'bm25';
@@ -64,7 +64,7 @@ const ITEM_ITEM_SCHEMA: OptionSchema = { names: ['similarity', 'neighbours', 'k1
 export class ItemItem extends Recommender {
   static override className = 'ItemItem';
   /** The accepted aliases of ItemItem's options: alias → canonical name. */
-  static readonly aliases = ITEM_ITEM_ALIASES;
+  static readonly aliases: OptionAliases<typeof ITEM_ITEM_ALIASES> = ITEM_ITEM_ALIASES;
   /** The resolved `similarity` option (see {@link ItemItemConfig.similarity}). */
   readonly similarity: ItemSimilarity;
   /** The resolved `neighbours` option (see {@link ItemItemConfig.neighbours}). */

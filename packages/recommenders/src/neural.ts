@@ -32,7 +32,13 @@ import {
   type Layer,
   type StepLogs,
 } from '@plasticity/layers';
-import { optionLabel, resolveOptions, type OptionSchema, type WithAliases } from './internal/options.js';
+import {
+  optionLabel,
+  resolveOptions,
+  type OptionAliases,
+  type OptionSchema,
+  type WithAliases,
+} from './internal/options.js';
 import { Adam } from '@plasticity/optimizers';
 import type { Interactions } from './interactions.js';
 import { Recommender, type RecommenderState } from './recommender.js';
@@ -41,6 +47,7 @@ import { cosineToAll } from './internal/dense.js';
 
 /** Shared plumbing: layers, their weights as state, popularity fallback, dispose. */
 abstract class NeuralRecommender extends Recommender {
+  /** The model's layers, built by `buildLayers` when `fit` starts; emptied by `dispose`. */
   protected layerList: Layer[] = [];
   private popularity: Float32Array | undefined;
 
@@ -69,10 +76,12 @@ abstract class NeuralRecommender extends Recommender {
     this.layerList = [];
   }
 
+  /** Every trainable variable of the layers: what each Adam step updates. */
   protected trainableWeights(): tf.Variable[] {
     return this.layerList.flatMap((l) => l.trainableWeights);
   }
 
+  /** Checks the data are implicit, frees any earlier layers and builds fresh ones for `data`'s sizes. */
   protected startFit(data: Interactions): void {
     checkImplicitValues(data, (this.constructor as typeof Recommender).className);
     this.dispose();
@@ -87,7 +96,12 @@ abstract class NeuralRecommender extends Recommender {
    * a `batch` event per step, an `epoch` event with `{ loss }` (the mean over the epoch's
    * batches), `end`.
    */
-  protected async trainOnLoop<B extends { size: number }>(
+  protected async trainOnLoop<
+    B extends {
+      /** Interactions in the batch (the progress events' batch size). */
+      size: number;
+    },
+  >(
     label: string,
     steps: number,
     batches: (epoch: number) => Iterable<B>,
@@ -308,7 +322,7 @@ const NEUMF_SCHEMA: OptionSchema = {
 export class NeuMF extends NeuralRecommender {
   static override className = 'NeuMF';
   /** The accepted aliases of NeuMF's options: alias → canonical name. */
-  static readonly aliases = NEUMF_ALIASES;
+  static readonly aliases: OptionAliases<typeof NEUMF_ALIASES> = NEUMF_ALIASES;
   /** The resolved `factors` option (GMF embedding size). */
   readonly factors: number;
   /** The resolved `layers` option. */
@@ -502,7 +516,7 @@ const TWO_TOWER_SCHEMA: OptionSchema = {
 export class TwoTower extends NeuralRecommender {
   static override className = 'TwoTower';
   /** The accepted aliases of TwoTower's options: alias → canonical name. */
-  static readonly aliases = TWO_TOWER_ALIASES;
+  static readonly aliases: OptionAliases<typeof TWO_TOWER_ALIASES> = TWO_TOWER_ALIASES;
   /** Output dimension of both towers. */
   readonly factors: number;
   /** The resolved `hidden` option. */

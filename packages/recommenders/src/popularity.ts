@@ -5,7 +5,7 @@
 import { type ConfigDict } from '@plasticity/core';
 import type { Interactions } from './interactions.js';
 import { Recommender, type RecommenderState } from './recommender.js';
-import { resolveOptions, type OptionSchema, type WithAliases } from './internal/options.js';
+import { resolveOptions, type OptionAliases, type OptionSchema, type WithAliases } from './internal/options.js';
 
 /** Popularity's options (what `getConfig()` returns). */
 export interface PopularityConfig {
@@ -33,7 +33,7 @@ const POPULARITY_SCHEMA: OptionSchema = { names: ['by'], aliases: POPULARITY_ALI
 export class Popularity extends Recommender {
   static override className = 'Popularity';
   /** The accepted aliases of Popularity's options: alias → canonical name. */
-  static readonly aliases = POPULARITY_ALIASES;
+  static readonly aliases: OptionAliases<typeof POPULARITY_ALIASES> = POPULARITY_ALIASES;
   /** The resolved `by` option (see {@link PopularityConfig.by}). */
   readonly by: 'count' | 'sum';
   private scores: Float32Array = new Float32Array(0);

@@ -146,7 +146,16 @@ export abstract class Recommender {
    */
   protected abstract estimate(u: number, i: number): number;
 
+  /**
+   * The fitted model's learnt state, for {@link Recommender.toArtifacts}: scalars and small lists in
+   * `json`, learnt arrays (factor matrices `[numUsers, factors]` row-major, biases, …) in `arrays`.
+   * Called only on a fitted model; the arrays may be the model's own (they are copied when saved).
+   */
   protected abstract getState(): RecommenderState;
+  /**
+   * Restores the learnt state that {@link Recommender.getState} wrote, when a model is loaded
+   * (the interaction data and config are restored before). Takes ownership of `state.arrays`.
+   */
   protected abstract setState(state: RecommenderState): void;
 
   /**

@@ -102,16 +102,16 @@ export interface DistillerCompileArgs extends CompileArgs, DistillationLossOptio
   studentOutput?: 'logits' | 'probabilities';
 }
 
-/**
- * Args:
- *   teacher: the trained model to imitate (run in inference mode, never updated).
- *   student: the model that learns; the distiller is a functional model over the student's own
- *     graph, so it shares (and trains) the student's weights, and `predict` is the student's.
- *   name: the distiller's name.
- */
+/** The two models of a {@link Distiller}. */
 export interface DistillerConfig {
+  /** The trained model to imitate (run in inference mode, never updated). */
   teacher: Model;
+  /**
+   * The model that learns; the distiller is a functional model over the student's own graph, so it shares (and
+   * trains) the student's weights, and `predict` is the student's.
+   */
   student: Model;
+  /** The distiller's model name. Default generated. */
   name?: string;
 }
 
@@ -131,7 +131,9 @@ export interface DistillerConfig {
  * ```
  */
 export class Distiller extends Model {
+  /** The model being imitated (`config.teacher`), run in inference mode and never updated. */
   readonly teacher: Model;
+  /** The model being trained (`config.student`); the distiller shares its weights. */
   readonly student: Model;
   private settings = { temperature: 4, alpha: 0.1 };
   private teacherOutput: 'logits' | 'probabilities' = 'logits';
@@ -217,18 +219,17 @@ export class Distiller extends Model {
  * Options of {@link distill}: the distillation settings, an optimizer, hard labels, and the layers
  * `fit` options (`epochs`, `batchSize`, `shuffle`, `seed`, `validationSplit`, `callbacks`,
  * `progress`, …).
- *
- * Args:
- *   optimizer: trains the student's trainable weights.
- *   labels: hard labels for the α term (class indices `[n]` or one-hot `[n, classes]`).
- *   teacherOutput / studentOutput: `'logits'` (default) or `'probabilities'`.
- *   validationData: `[x]` or `[x, labels]`, evaluated after each epoch (`val_loss`).
  */
 export interface DistillOptions extends DistillationLossOptions, Omit<FitOptions, 'classWeight' | 'validationData'> {
+  /** Trains the student's trainable weights. */
   optimizer: Optimizer;
+  /** Hard labels for the α term: class indices `[n]` or one-hot `[n, classes]`. Default none (α term off). */
   labels?: tf.Tensor;
+  /** Whether the teacher's output is `'logits'` (default) or softmax `'probabilities'`. */
   teacherOutput?: 'logits' | 'probabilities';
+  /** Whether the student's output is `'logits'` (default) or softmax `'probabilities'`. */
   studentOutput?: 'logits' | 'probabilities';
+  /** `[x]` or `[x, labels]`, evaluated after each epoch (`val_loss`). */
   validationData?: [tf.Tensor] | [tf.Tensor, tf.Tensor];
 }
 

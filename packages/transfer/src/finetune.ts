@@ -120,7 +120,13 @@ export interface FineTuneStage {
    * What trains in this stage; every other layer is frozen. `'all'`, a selector over
    * `model.layers`, or `{ top: n }`: the top `n` blocks (see `blocks`).
    */
-  train: 'all' | LayerSelector | { top: number };
+  train:
+    | 'all'
+    | LayerSelector
+    | {
+        /** How many of the model's top blocks train (counted from the output, see `blocks`). */
+        top: number;
+      };
   /** Epochs of this stage. */
   epochs: number;
   /** Factor on the optimizer's learning rate for this stage (sets `learningRateScale`; default 1). */

@@ -51,7 +51,12 @@ export interface TfjsLayerConverter {
    */
   fromTfjs(config: ConfigDict, weightShapes: Record<string, number[]>): Layer;
   /** Our layer → the Keras class name and a camelCase config (snake_cased by the exporter). */
-  toTfjs(layer: Layer): { className: string; config: ConfigDict };
+  toTfjs(layer: Layer): {
+    /** The Keras layer class name (`'Dense'`, `'LSTM'`). */
+    className: string;
+    /** The layer's config with Keras' field names in camelCase (`useBias`), snake_cased on export. */
+    config: ConfigDict;
+  };
   /** The Keras name of one of our weights (`movingMean` → `moving_mean`). */
   weightName(name: string): string;
 }

@@ -15,7 +15,7 @@ import {
   type BaselineOptionsInput,
   type ResolvedBaselineOptions,
 } from './common.js';
-import { resolveOptions, type OptionSchema, type WithAliases } from '../internal/options.js';
+import { resolveOptions, type OptionAliases, type OptionSchema, type WithAliases } from '../internal/options.js';
 import { stateF32 } from './common.js';
 
 /**
@@ -54,7 +54,7 @@ const BASELINE_ONLY_SCHEMA: OptionSchema = {
 export class BaselineOnly extends Recommender implements FoldIn {
   static override className = 'BaselineOnly';
   /** The accepted aliases of BaselineOnly's options: alias → canonical name. */
-  static readonly aliases = BASELINE_ONLY_ALIASES;
+  static readonly aliases: OptionAliases<typeof BASELINE_ONLY_ALIASES> = BASELINE_ONLY_ALIASES;
   /** The resolved baseline options. */
   readonly baseline: ResolvedBaselineOptions;
   private bu: Float32Array = new Float32Array(0);

@@ -6,7 +6,13 @@
 import { createRng, type ConfigDict } from '@plasticity/core';
 import type { Interactions } from '../interactions.js';
 import { Recommender, type RecommenderState } from '../recommender.js';
-import { optionLabel, resolveOptions, type OptionSchema, type WithAliases } from '../internal/options.js';
+import {
+  optionLabel,
+  resolveOptions,
+  type OptionAliases,
+  type OptionSchema,
+  type WithAliases,
+} from '../internal/options.js';
 import { checkInt, rowMeans } from './common.js';
 import { stateF32, stateI32 } from './common.js';
 
@@ -66,7 +72,7 @@ interface Averages {
 export class CoClustering extends Recommender {
   static override className = 'CoClustering';
   /** The accepted aliases of CoClustering's options: alias → canonical name. */
-  static readonly aliases = CO_CLUSTERING_ALIASES;
+  static readonly aliases: OptionAliases<typeof CO_CLUSTERING_ALIASES> = CO_CLUSTERING_ALIASES;
   /** The resolved `userClusters` option (see {@link CoClusteringConfig.userClusters}). */
   readonly userClusters: number;
   /** The resolved `itemClusters` option (see {@link CoClusteringConfig.itemClusters}). */
@@ -202,7 +208,12 @@ export class CoClustering extends Recommender {
   }
 
   /** The cluster of each user and item (indices in the training id order). */
-  get clusters(): { users: Int32Array; items: Int32Array } {
+  get clusters(): {
+    /** Cluster of each user, `[numUsers]`, in `0 … userClusters - 1`. */
+    users: Int32Array;
+    /** Cluster of each item, `[numItems]`, in `0 … itemClusters - 1`. */
+    items: Int32Array;
+  } {
     return { users: this.cltrU, items: this.cltrI };
   }
 

@@ -44,7 +44,7 @@ export function rowMeans(csr: Csr): Float64Array {
 
 /**
  * How user and item biases are estimated (Surprise's `bsl_options`), by canonical names; the
- * aliases in {@link BASELINE_ALIASES} (`n_epochs`, `reg_u`, `reg_i`, `reg`, `learning_rate` and the
+ * aliases (`n_epochs`, `reg_u`, `reg_i`, `reg`, `learning_rate` and the
  * camelCase `nEpochs`, `regU`, `regI` of earlier releases) are accepted too.
  */
 export interface BaselineOptions {

@@ -28,7 +28,13 @@ import {
   type BaselineOptionsInput,
   type ResolvedBaselineOptions,
 } from './common.js';
-import { optionLabel, resolveOptions, type OptionSchema, type WithAliases } from '../internal/options.js';
+import {
+  optionLabel,
+  resolveOptions,
+  type OptionAliases,
+  type OptionSchema,
+  type WithAliases,
+} from '../internal/options.js';
 import { stateF32 } from './common.js';
 import {
   SIMILARITIES,
@@ -55,6 +61,9 @@ export interface SimOptions {
 }
 
 const SIM_ALIASES = { user_based: 'userBased', min_support: 'minSupport' } as const;
+
+/** {@link SimOptions} as KNN's `similarity` option takes it: canonical names or Surprise's `user_based`, `min_support`. */
+export type SimOptionsInput = WithAliases<SimOptions, typeof SIM_ALIASES>;
 const SIM_SCHEMA: OptionSchema = { names: ['name', 'userBased', 'minSupport', 'shrinkage'], aliases: SIM_ALIASES };
 
 /**
@@ -68,7 +77,7 @@ export interface KNNConfig {
   /** The fewest neighbours needed (Surprise: `min_k`; see each class for what happens with fewer). Default 1. */
   minNeighbours?: number;
   /** How neighbours are compared (Surprise: `sim_options`). */
-  similarity?: WithAliases<SimOptions, typeof SIM_ALIASES>;
+  similarity?: SimOptionsInput;
   /** Baseline estimation for KNNBaseline and `pearson_baseline` (Surprise: `bsl_options`). */
   baseline?: BaselineOptionsInput;
 }
@@ -95,9 +104,13 @@ type Mode = 'basic' | 'means' | 'zscore' | 'baseline';
 const MAX_SIM_ENTRIES = 2 ** 28;
 
 abstract class KNNBase extends Recommender implements FoldIn {
+  /**
+   * Which Surprise k-NN variant this is: `'basic'` (KNNBasic), `'means'` (KNNWithMeans),
+   * `'zscore'` (KNNWithZScore) or `'baseline'` (KNNBaseline).
+   */
   protected abstract readonly mode: Mode;
   /** The accepted aliases of the k-NN options: alias → canonical name. */
-  static readonly aliases = KNN_ALIASES;
+  static readonly aliases: OptionAliases<typeof KNN_ALIASES> = KNN_ALIASES;
   /** The resolved `neighbours` option: the most neighbours per prediction. */
   readonly neighbours: number;
   /** The resolved `minNeighbours` option. */

@@ -8,7 +8,13 @@ import type { Csr, Interactions } from '../interactions.js';
 import { MemoryPlan, copyRows, instantiateKernels } from '../internal/kernels.js';
 import { Recommender, type RecommenderState } from '../recommender.js';
 import { checkInt, checkNumber, factorCosine } from './common.js';
-import { optionLabel, resolveOptions, type OptionSchema, type WithAliases } from '../internal/options.js';
+import {
+  optionLabel,
+  resolveOptions,
+  type OptionAliases,
+  type OptionSchema,
+  type WithAliases,
+} from '../internal/options.js';
 import { stateF32 } from './common.js';
 
 /**
@@ -107,7 +113,7 @@ const NMF_SCHEMA: OptionSchema = {
 export class NMF extends Recommender {
   static override className = 'NMF';
   /** The accepted aliases of NMF's options: alias → canonical name. */
-  static readonly aliases = NMF_ALIASES;
+  static readonly aliases: OptionAliases<typeof NMF_ALIASES> = NMF_ALIASES;
   /** @deprecated The same as {@link NMF.factors} (its name before 0.1). */
   readonly nFactors: number;
   /** @deprecated The same as {@link NMF.epochs} (its name before 0.1). */

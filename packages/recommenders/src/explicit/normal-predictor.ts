@@ -7,7 +7,7 @@ import { createRng, type ConfigDict, type Rng, type RngState } from '@plasticity
 import type { Interactions } from '../interactions.js';
 import { Recommender, type RecommenderState } from '../recommender.js';
 import { checkInt } from './common.js';
-import { resolveOptions, type OptionSchema, type WithAliases } from '../internal/options.js';
+import { resolveOptions, type OptionAliases, type OptionSchema, type WithAliases } from '../internal/options.js';
 
 /** NormalPredictor's options (what `getConfig()` returns); Surprise's `random_state` is an alias of `seed`. */
 export interface NormalPredictorConfig {
@@ -35,7 +35,7 @@ const NORMAL_PREDICTOR_SCHEMA: OptionSchema = { names: ['seed'], aliases: NORMAL
 export class NormalPredictor extends Recommender {
   static override className = 'NormalPredictor';
   /** The accepted aliases of NormalPredictor's options: alias → canonical name. */
-  static readonly aliases = NORMAL_PREDICTOR_ALIASES;
+  static readonly aliases: OptionAliases<typeof NORMAL_PREDICTOR_ALIASES> = NORMAL_PREDICTOR_ALIASES;
   /** The resolved `seed` option. */
   readonly seed: number;
   private rng: Rng;

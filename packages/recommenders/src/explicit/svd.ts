@@ -24,7 +24,13 @@ import {
   type KernelInstance,
 } from '../internal/kernels.js';
 import { checkInt, checkNumber, factorCosine, ridgeFoldIn, visitOrder, type VisitOrder } from './common.js';
-import { optionLabel, resolveOptions, type OptionSchema, type WithAliases } from '../internal/options.js';
+import {
+  optionLabel,
+  resolveOptions,
+  type OptionAliases,
+  type OptionSchema,
+  type WithAliases,
+} from '../internal/options.js';
 import { stateF32 } from './common.js';
 
 /**
@@ -187,13 +193,21 @@ abstract class FactorModel extends Recommender {
   readonly shuffle: boolean;
   /** The resolved per-parameter learning rates and regularisations. */
   readonly rates: Rates;
+  /** Learnt user biases `bu`, `[numUsers]` (zeros when not `biased`). */
   protected bu: Float32Array = new Float32Array(0);
+  /** Learnt item biases `bi`, `[numItems]` (zeros when not `biased`). */
   protected bi: Float32Array = new Float32Array(0);
+  /** Learnt user factors `p_u`, `[numUsers, factors]` row-major. */
   protected pu: Float32Array = new Float32Array(0);
+  /** Learnt item factors `q_i`, `[numItems, factors]` row-major. */
   protected qi: Float32Array = new Float32Array(0);
+  /** The global mean rating `mu` of the training data (0 when not `biased`). */
   protected mu = 0;
   /** The options as given, by their canonical names. */
-  protected readonly config: SVDppConfig & { biased?: boolean };
+  protected readonly config: SVDppConfig & {
+    /** SVD's `biased` option (SVD++ is always biased). Default true. */
+    biased?: boolean;
+  };
 
   constructor(
     owner: string,
@@ -271,7 +285,7 @@ abstract class FactorModel extends Recommender {
 export class SVD extends FactorModel implements FoldIn {
   static override className = 'SVD';
   /** The accepted aliases of SVD's options: alias → canonical name. */
-  static readonly aliases = SVD_ALIASES;
+  static readonly aliases: OptionAliases<typeof SVD_ALIASES> = SVD_ALIASES;
   /** Whether the prediction includes `mu + bu + bi` (the `biased` option). */
   readonly biased: boolean;
 
@@ -685,7 +699,7 @@ const SVDPP_SCHEMA: OptionSchema = {
 export class SVDpp extends FactorModel implements FoldIn {
   static override className = 'SVDpp';
   /** The accepted aliases of SVD++'s options: alias → canonical name. */
-  static readonly aliases = SVDPP_ALIASES;
+  static readonly aliases: OptionAliases<typeof SVDPP_ALIASES> = SVDPP_ALIASES;
   /** The resolved `learningRateImplicit` option (step size of the `y_j`). */
   readonly lrYj: number;
   /** The resolved `regularizationImplicit` option (regularisation of the `y_j`). */

@@ -43,6 +43,10 @@ export abstract class FactorRecommender extends Recommender {
   protected itemFactors: Float32Array = new Float32Array(0);
   /** Per-item bias added to every score, when the model learns one. */
   protected itemBias: Float32Array | undefined;
+  /**
+   * Per-item interaction counts, `[numItems]`, computed on first use: the score of a user or item
+   * the model has no factors for. Cleared on `setState`.
+   */
   protected popularity: Float32Array | undefined;
   /** Where all-items scoring runs (the `scoring` option). */
   scoring: ScoringEngine;
@@ -62,6 +66,7 @@ export abstract class FactorRecommender extends Recommender {
     this.scoring = checkScoring(scoring);
   }
 
+  /** The options every factor model shares (`factors`, `scoring`), for a subclass's `getConfig`. */
   protected baseConfig(): ConfigDict {
     return { factors: this.factors, scoring: this.scoring };
   }
@@ -118,12 +123,14 @@ export abstract class FactorRecommender extends Recommender {
     cosineToAll(this.itemFactors, i, this.factors, out);
   }
 
+  /** The factor matrices (`userFactors`, `itemFactors`) and, when learnt, `itemBias`. */
   protected getState(): RecommenderState {
     const arrays: RecommenderState['arrays'] = { userFactors: this.userFactors, itemFactors: this.itemFactors };
     if (this.itemBias !== undefined) arrays['itemBias'] = this.itemBias;
     return { json: {}, arrays };
   }
 
+  /** Restores the arrays `getState` wrote and clears the popularity cache. */
   protected setState(state: RecommenderState): void {
     this.userFactors = state.arrays['userFactors'] as Float32Array;
     this.itemFactors = state.arrays['itemFactors'] as Float32Array;

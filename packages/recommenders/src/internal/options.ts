@@ -9,6 +9,20 @@ import { ValueError, describeValue, type ConfigValue } from '@plasticity/core';
 /** Alias → canonical option name. */
 export type AliasTable = Readonly<Record<string, string>>;
 
+/**
+ * The type of a recommender's static `aliases` table (`SVD.aliases`, `KNNBasic.aliases`, …): the
+ * literal alias → canonical-name table `A`, kept exact so the constructor accepts each alias with
+ * the type of the canonical option it names. The class's doc comment lists each canonical option
+ * with its aliases.
+ *
+ * @example
+ * ```ts
+ * SVD.aliases.n_factors; // 'factors'
+ * new SVD({ n_factors: 20 }).getConfig().factors; // 20
+ * ```
+ */
+export type OptionAliases<A extends AliasTable> = { readonly [K in keyof A]: A[K] };
+
 /** The alias fields of config `C`: each alias in `A` takes the type of the canonical field it names. */
 export type AliasFields<C, A extends AliasTable> = {
   [K in keyof A]?: A[K] extends keyof C ? C[A[K]] : never;
