@@ -108,7 +108,10 @@ function buildProgram(io: CliIO): Command {
     .option('--data <dir>', 'a MovieLens folder (ml-100k, ml-1m, ml-latest-small, …)')
     .option('--cache <dir>', 'download and model cache folder', defaultCacheDir())
     .option('--seed <n>', 'seed of the generated dataset (when there is no MovieLens data)', '1')
-    .option('--db <dir|url>', 'database: a PGlite folder or postgres://… (default $DATABASE_URL); train and serve use it unless --data is given')
+    .option(
+      '--db <dir|url>',
+      'database: a PGlite folder or postgres://… (default $DATABASE_URL); train and serve use it unless --data is given',
+    )
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
   const globals = () => program.opts<GlobalOptions>();

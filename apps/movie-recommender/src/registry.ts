@@ -157,7 +157,8 @@ export async function registerModel(
           : options.force === true
             ? 'forced, although its metrics are worse than the current model'
             : 'metrics worse than the current model (use --force to promote anyway)';
-    if (promote) await tx.query('UPDATE models SET is_current = false WHERE algorithm = $1 AND is_current', [algorithm]);
+    if (promote)
+      await tx.query('UPDATE models SET is_current = false WHERE algorithm = $1 AND is_current', [algorithm]);
     const { rows } = await tx.query<Row>(
       `INSERT INTO models (algorithm, version, config, metrics, data_as_of, is_current, artifact)
        VALUES ($1, (SELECT coalesce(max(version), 0) + 1 FROM models WHERE algorithm = $1), $2::jsonb, $3::jsonb, $4, $5, $6)
@@ -166,10 +167,7 @@ export async function registerModel(
     );
     const row = toRow(rows[0]!);
     if (promote) {
-      await tx.query('SELECT pg_notify($1, $2)', [
-        MODEL_CURRENT_CHANNEL,
-        JSON.stringify({ algorithm, id: row.id }),
-      ]);
+      await tx.query('SELECT pg_notify($1, $2)', [MODEL_CURRENT_CHANNEL, JSON.stringify({ algorithm, id: row.id })]);
     }
     return { ...row, reason };
   });

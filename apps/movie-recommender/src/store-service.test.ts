@@ -66,9 +66,10 @@ describe('StoredMovieService on PGlite', () => {
     const res = await call('POST', '/api/users/3/ratings?k=5', { ratings: [{ item: top.id, rating: 4.5 }] });
     expect(res.status).toBe(201);
     expect(res.json).toMatchObject({ user: 3, stored: 1 });
-    const stored = await db.query<{ rating: number }>('SELECT rating FROM ratings WHERE user_id = 3 AND movie_id = $1', [
-      top.id,
-    ]);
+    const stored = await db.query<{ rating: number }>(
+      'SELECT rating FROM ratings WHERE user_id = 3 AND movie_id = $1',
+      [top.id],
+    );
     expect(stored.rows).toEqual([{ rating: 4.5 }]);
     afterWrite = await recs(3);
     expect(afterWrite.map((m) => m.id)).not.toContain(top.id);
@@ -108,7 +109,13 @@ describe('StoredMovieService on PGlite', () => {
   });
 
   it('sign-up (POST /api/rate) stores a new user whose recommendations skip what they rated', async () => {
-    const res = await call('POST', '/api/rate', { ratings: [{ item: 1, rating: 5 }, { item: 2, rating: 1 }], k: 5 });
+    const res = await call('POST', '/api/rate', {
+      ratings: [
+        { item: 1, rating: 5 },
+        { item: 2, rating: 1 },
+      ],
+      k: 5,
+    });
     expect(res.status).toBe(200);
     const user = res.json.user as number;
     expect(user).toBe(41); // the fixture has users 1…40
@@ -123,7 +130,13 @@ describe('StoredMovieService on PGlite', () => {
 
 describe('model registry', () => {
   it('noWorse compares RMSE for rating predictors, else precision@10', () => {
-    const m = (rmse: number | null, p: number | null) => ({ rmse, mae: null, precisionAt10: p, ratings: 1, testSize: 0.2 });
+    const m = (rmse: number | null, p: number | null) => ({
+      rmse,
+      mae: null,
+      precisionAt10: p,
+      ratings: 1,
+      testSize: 0.2,
+    });
     expect(noWorse(m(0.9, 0.1), undefined)).toBe(true);
     expect(noWorse(m(0.9, 0.1), m(0.9, 0.5))).toBe(true);
     expect(noWorse(m(0.91, 0.9), m(0.9, 0.1))).toBe(false);

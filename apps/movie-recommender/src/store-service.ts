@@ -225,7 +225,10 @@ export class StoredMovieService extends MovieService {
     const id = this.user(user) as number;
     const item = this.item(movie) as number;
     const deleted = await this.db.transaction(async (tx) => {
-      const r = await tx.query('DELETE FROM ratings WHERE user_id = $1 AND movie_id = $2 RETURNING movie_id', [id, item]);
+      const r = await tx.query('DELETE FROM ratings WHERE user_id = $1 AND movie_id = $2 RETURNING movie_id', [
+        id,
+        item,
+      ]);
       if (r.rows.length > 0) await this.touch(tx, id);
       return r.rows.length;
     });

@@ -118,7 +118,10 @@ export interface ServeDbOptions {
 export async function serveDb(o: ServeDbOptions, io: DbIO): Promise<void> {
   if (o.replicas > 1 && cluster.isPrimary) {
     if (!/^postgres(ql)?:\/\//.test(o.target)) {
-      throw new AppError(1, '--replicas needs a PostgreSQL server (DATABASE_URL or --db postgres://…): PGlite lives in one process.');
+      throw new AppError(
+        1,
+        '--replicas needs a PostgreSQL server (DATABASE_URL or --db postgres://…): PGlite lives in one process.',
+      );
     }
     // Migrate and seed once, before the workers start.
     await withDb(o.target, async (db) => {
@@ -143,7 +146,9 @@ export async function serveDb(o: ServeDbOptions, io: DbIO): Promise<void> {
     io.stdout.write(`Serving ${describeTarget(o.target)} on ${urls[0]} (${o.replicas} replicas)\n`);
     io.onListening?.(urls[0]!, async () => {
       await Promise.all(
-        workers.map((w) => new Promise<void>((resolve) => (w.isDead() ? resolve() : (w.once('exit', () => resolve()), w.kill())))),
+        workers.map(
+          (w) => new Promise<void>((resolve) => (w.isDead() ? resolve() : (w.once('exit', () => resolve()), w.kill()))),
+        ),
       );
     });
     return;

@@ -26,7 +26,14 @@ describe('migrations', () => {
     const tables = await db.query<{ tablename: string }>(
       "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename",
     );
-    expect(tables.rows.map((r) => r.tablename)).toEqual(['models', 'movies', 'ratings', 'schema_migrations', 'settings', 'users']);
+    expect(tables.rows.map((r) => r.tablename)).toEqual([
+      'models',
+      'movies',
+      'ratings',
+      'schema_migrations',
+      'settings',
+      'users',
+    ]);
   });
 
   it('a failing migration leaves nothing behind and is not recorded', async () => {

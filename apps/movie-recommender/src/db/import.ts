@@ -126,7 +126,13 @@ function genreList(raw: string | undefined): string[] {
   return raw.split('|');
 }
 
-function row(u: string | undefined, m: string | undefined, r: string | undefined, t: string | undefined, where: string) {
+function row(
+  u: string | undefined,
+  m: string | undefined,
+  r: string | undefined,
+  t: string | undefined,
+  where: string,
+) {
   const rating = Number(r);
   if (!Number.isFinite(rating)) throw new AppError(400, `${where}: rating ${JSON.stringify(r)} is not a number.`);
   return { user: toId(u, 'userId', where), movie: toId(m, 'movieId', where), rating, ts: Number(t ?? 0) || 0 };
@@ -225,7 +231,8 @@ async function loadRatings(tx: Queryable, source: AsyncIterable<RatingRow>): Pro
 
 /** Imports a MovieLens folder (streamed); resolves to the table counts afterwards. */
 export async function importMovieLens(db: Db, dir: string): Promise<ImportResult> {
-  if (!existsSync(dir)) throw new AppError(400, `no folder ${dir}; pass a MovieLens folder (ml-latest-small, ml-1m, …).`);
+  if (!existsSync(dir))
+    throw new AppError(400, `no folder ${dir}; pass a MovieLens folder (ml-latest-small, ml-1m, …).`);
   const layout = layoutOf(dir);
   if (layout === undefined) return importDataset(db, await loadDataset(dir));
   await db.transaction(async (tx) => {
@@ -301,8 +308,9 @@ export async function loadDatasetFromDb(db: Db, label = `database (${db.engine})
     await tx.exec('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
     const asOf = await tx.query<{ now: Date }>('SELECT now() AS now');
     const movies = new Map<Id, Movie>();
-    for (const m of (await tx.query<{ id: number; title: string; genres: string[] }>('SELECT id, title, genres FROM movies'))
-      .rows)
+    for (const m of (
+      await tx.query<{ id: number; title: string; genres: string[] }>('SELECT id, title, genres FROM movies')
+    ).rows)
       movies.set(m.id, { id: m.id, title: m.title, genres: m.genres });
     const users: number[] = [];
     const items: number[] = [];

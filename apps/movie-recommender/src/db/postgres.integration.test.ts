@@ -105,7 +105,9 @@ if (URL_ === undefined || URL_ === '') {
         let seen = false;
         while (!seen && Date.now() < deadline) {
           try {
-            seen = !(await b.recommend(3, 5)).some((m) => m.id === top.id) && (await b.recommend(signed.user, 5)).length === 5;
+            seen =
+              !(await b.recommend(3, 5)).some((m) => m.id === top.id) &&
+              (await b.recommend(signed.user, 5)).length === 5;
           } catch {
             // the sign-up's NOTIFY has not arrived yet
           }
@@ -151,10 +153,14 @@ if (URL_ === undefined || URL_ === '') {
     }, 120_000);
 
     it('serve --replicas 2: both answer the same, a rating through one shows through the other within 1 s', async () => {
-      const child = spawn(process.execPath, [main, 'serve', '--port', '0', '--replicas', '2', '--algo', 'BaselineOnly'], {
-        env,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const child = spawn(
+        process.execPath,
+        [main, 'serve', '--port', '0', '--replicas', '2', '--algo', 'BaselineOnly'],
+        {
+          env,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
       try {
         const origin = await new Promise<string>((resolve, reject) => {
           let out = '';
@@ -165,8 +171,12 @@ if (URL_ === undefined || URL_ === '') {
           });
           child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${out}`)));
         });
-        const get = async (path: string) => (await fetch(`${origin}${path}`, { headers: { connection: 'close' } })).json() as Promise<Record<string, unknown>>;
-        const ids = async () => ((await get('/api/users/5/recommendations?k=5')).items as { id: number }[]).map((m) => m.id);
+        const get = async (path: string) =>
+          (await fetch(`${origin}${path}`, { headers: { connection: 'close' } })).json() as Promise<
+            Record<string, unknown>
+          >;
+        const ids = async () =>
+          ((await get('/api/users/5/recommendations?k=5')).items as { id: number }[]).map((m) => m.id);
         const first = await ids();
         // Several requests, spread over both workers, all answer the same.
         for (let n = 0; n < 6; n++) expect(await ids()).toEqual(first);

@@ -41,7 +41,12 @@ export function storeRoutes(service: StoredMovieService): (app: FastifyInstance)
         const algorithm = service.algorithm(request.query.algo);
         const user = service.user(request.params.id);
         await service.unrate(user, request.params.movie);
-        return { user, deleted: service.item(request.params.movie), algorithm, items: await service.recommend(user, k, algorithm) };
+        return {
+          user,
+          deleted: service.item(request.params.movie),
+          algorithm,
+          items: await service.recommend(user, k, algorithm),
+        };
       },
     );
   };
