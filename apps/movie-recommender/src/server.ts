@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { isDatabaseUnavailable } from './db/errors.js';
 import { AppError, parseK, type MovieService } from './service.js';
 
 export interface ServerOptions {
@@ -32,6 +33,12 @@ export async function createServer(service: MovieService, options: ServerOptions
     const status = (error as { statusCode?: number }).statusCode;
     if (typeof status === 'number' && status >= 400 && status < 500) {
       return reply.status(status).send({ error: (error as Error).message });
+    }
+    if (isDatabaseUnavailable(error)) {
+      return reply
+        .status(503)
+        .header('retry-after', '1')
+        .send({ error: 'the database is unavailable; retry shortly.' });
     }
     app.log.error(error);
     return reply.status(500).send({ error: 'internal error' });
