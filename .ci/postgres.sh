@@ -21,4 +21,7 @@ pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w \
 pg_as "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -v ON_ERROR_STOP=1 -q \
   -c "CREATE ROLE plasticity LOGIN PASSWORD 'plasticity'" -c "CREATE DATABASE plasticity OWNER plasticity"
 export DATABASE_URL="postgres://plasticity:plasticity@127.0.0.1:$PG_PORT/plasticity"
+# How the fault test restarts this server in the middle of a stream of writes.
+if [ "$(id -u)" = 0 ]; then PG_AS="runuser -u postgres --"; else PG_AS=""; fi
+export DATABASE_RESTART="$PG_AS $PG_BIN/pg_ctl -D $PG_DIR/data -l $PG_DIR/log -m fast -w restart"
 echo "PostgreSQL 15 for the integration tests: $DATABASE_URL"

@@ -118,31 +118,70 @@ function openPostgres(url: string): Db {
     ...wrap(pool),
     async transaction(fn) {
       const client = await pool.connect();
+      let broken = false;
+      // The connection dropping between two statements (server restart) is an 'error' event on a
+      // checked-out client: without a listener it would crash the process. The next query rejects.
+      const onError = () => (broken = true);
+      client.on('error', onError);
       try {
         await client.query('BEGIN');
         const result = await fn(wrap(client));
         await client.query('COMMIT');
         return result;
       } catch (error) {
-        await client.query('ROLLBACK').catch(() => {});
+        await client.query('ROLLBACK').catch(() => (broken = true));
         throw error;
       } finally {
-        client.release();
+        // A connection that cannot even roll back is gone (server restart): drop it from the pool.
+        client.off('error', onError);
+        client.release(broken);
       }
     },
     async listen(channel, callback) {
-      const client = await pool.connect();
-      listeners.push(client);
+      // One dedicated connection per channel; when it drops (server restart) it reconnects and
+      // LISTENs again every second until it succeeds or is stopped.
+      let client: pg.PoolClient | undefined;
+      let stopped = false;
       const onNotification = (m: pg.Notification) => {
         if (m.channel === channel) callback(m.payload ?? '');
       };
-      client.on('notification', onNotification);
-      await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+      const connect = async (): Promise<void> => {
+        const c = await pool.connect();
+        c.on('notification', onNotification);
+        c.on('error', () => {
+          if (client !== c) return;
+          client = undefined;
+          listeners.splice(listeners.indexOf(c), 1);
+          c.release(true);
+          const retry = (): void => {
+            if (stopped) return;
+            connect().catch(() => setTimeout(retry, 1000).unref());
+          };
+          setTimeout(retry, 1000).unref();
+        });
+        try {
+          await c.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+        } catch (error) {
+          c.release(true);
+          throw error;
+        }
+        if (stopped) {
+          c.release();
+          return;
+        }
+        client = c;
+        listeners.push(c);
+      };
+      await connect();
       return async () => {
-        client.off('notification', onNotification);
-        await client.query(`UNLISTEN ${pg.escapeIdentifier(channel)}`).catch(() => {});
-        listeners.splice(listeners.indexOf(client), 1);
-        client.release();
+        stopped = true;
+        const c = client;
+        client = undefined;
+        if (c === undefined) return;
+        c.off('notification', onNotification);
+        await c.query(`UNLISTEN ${pg.escapeIdentifier(channel)}`).catch(() => {});
+        listeners.splice(listeners.indexOf(c), 1);
+        c.release();
       };
     },
     async close() {
