@@ -16,6 +16,7 @@ import { DEFAULT_COMPARISON, createAlgorithm, listAlgorithms } from './algorithm
 import { findMovie, generateDataset, loadDataset, type MovieDataset } from './data.js';
 import { downloadMovieLens, ML_LATEST_SMALL_URL } from './download.js';
 import { compareAlgorithms, formatTable } from './evaluate.js';
+import { addDbCommands, dbTarget, serveDb, trainInDb } from './db/commands.js';
 import { createServer } from './server.js';
 import { AppError, MovieService, parseK, type MovieResult } from './service.js';
 
@@ -28,6 +29,7 @@ export interface CliIO {
 
 interface GlobalOptions {
   data?: string;
+  db?: string;
   cache: string;
   seed: string;
 }
@@ -70,6 +72,11 @@ export async function resolveDataset(options: GlobalOptions, io: CliIO): Promise
   return generateDataset({ seed: int(options.seed, '--seed') });
 }
 
+function knownAlgorithm(name: string): void {
+  const known = listAlgorithms();
+  if (!known.includes(name)) throw new AppError(1, `unknown algorithm "${name}"; use one of: ${known.join(', ')}.`);
+}
+
 function printList(io: CliIO, heading: string, list: readonly MovieResult[]): void {
   io.stdout.write(`${heading}\n`);
   list.forEach((m, n) => {
@@ -101,6 +108,10 @@ function buildProgram(io: CliIO): Command {
     .option('--data <dir>', 'a MovieLens folder (ml-100k, ml-1m, ml-latest-small, …)')
     .option('--cache <dir>', 'download and model cache folder', defaultCacheDir())
     .option('--seed <n>', 'seed of the generated dataset (when there is no MovieLens data)', '1')
+    .option(
+      '--db <dir|url>',
+      'database: a PGlite folder or postgres://… (default $DATABASE_URL); train and serve use it unless --data is given',
+    )
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
   const globals = () => program.opts<GlobalOptions>();
@@ -136,7 +147,14 @@ function buildProgram(io: CliIO): Command {
     .description('fit an algorithm on the whole dataset and save it')
     .requiredOption('--algo <name>', `algorithm (${listAlgorithms().join(', ')})`)
     .option('--out <dir>', 'where to save the model (default <cache>/models/<algo>)')
-    .action(async (opts: { algo: string; out?: string }) => {
+    .option('--force', 'on the database: mark it current even if its metrics are worse')
+    .option('--test-size <fraction>', 'on the database: held-out share for the metrics', '0.2')
+    .action(async (opts: { algo: string; out?: string; force?: boolean; testSize: string }) => {
+      const target = dbTarget(globals());
+      if (target !== undefined && globals().data === undefined && opts.out === undefined) {
+        knownAlgorithm(opts.algo);
+        return trainInDb(target, opts.algo, { force: opts.force === true, testSize: Number(opts.testSize) }, io);
+      }
       const dataset = await resolveDataset(globals(), io);
       const model = createAlgorithm(opts.algo);
       const progress = renderProgress({ stream: io.stderr });
@@ -213,7 +231,29 @@ function buildProgram(io: CliIO): Command {
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
     .option('--algo <name>', 'default algorithm', 'SVD')
     .option('--max-users <n>', 'users used for the comparison chart', '200')
-    .action(async (opts: { port: string; host: string; algo: string; maxUsers: string }) => {
+    .option('--replicas <n>', 'on PostgreSQL: worker processes sharing the port (node:cluster)', '1')
+    .action(async (opts: { port: string; host: string; algo: string; maxUsers: string; replicas: string }) => {
+      const target = dbTarget(globals());
+      if (target !== undefined && globals().data === undefined) {
+        const serviceOptions = {
+          defaultAlgorithm: opts.algo,
+          compare: DEFAULT_COMPARISON,
+          compareOptions: { maxUsers: int(opts.maxUsers, '--max-users') },
+        };
+        knownAlgorithm(opts.algo);
+        return serveDb(
+          {
+            target,
+            port: int(opts.port, '--port'),
+            host: opts.host,
+            replicas: int(opts.replicas, '--replicas'),
+            service: serviceOptions,
+            server: { webRoot: WEB_ROOT },
+            seed: () => resolveDataset(globals(), io),
+          },
+          io,
+        );
+      }
       const dataset = await resolveDataset(globals(), io);
       const service = new MovieService(dataset, {
         defaultAlgorithm: opts.algo,
@@ -227,6 +267,7 @@ function buildProgram(io: CliIO): Command {
       io.onListening?.(url, () => app.close());
     });
 
+  addDbCommands(program, io, globals);
   return program;
 }
 

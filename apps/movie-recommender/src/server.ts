@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { isDatabaseUnavailable } from './db/errors.js';
 import { AppError, parseK, type MovieService } from './service.js';
 
 export interface ServerOptions {
@@ -13,6 +14,8 @@ export interface ServerOptions {
   /** Largest accepted request body in bytes (default 16 KiB). */
   bodyLimit?: number;
   logger?: boolean;
+  /** More routes (e.g. the stored-ratings API), registered before the page. */
+  routes?: (app: FastifyInstance) => void | Promise<void>;
 }
 
 interface Query {
@@ -30,6 +33,12 @@ export async function createServer(service: MovieService, options: ServerOptions
     const status = (error as { statusCode?: number }).statusCode;
     if (typeof status === 'number' && status >= 400 && status < 500) {
       return reply.status(status).send({ error: (error as Error).message });
+    }
+    if (isDatabaseUnavailable(error)) {
+      return reply
+        .status(503)
+        .header('retry-after', '1')
+        .send({ error: 'the database is unavailable; retry shortly.' });
     }
     app.log.error(error);
     return reply.status(500).send({ error: 'internal error' });
@@ -83,6 +92,11 @@ export async function createServer(service: MovieService, options: ServerOptions
       throw new AppError(400, 'send JSON { ratings: [{ item, rating }], k? }.');
     const k = parseK(body.k);
     const algorithm = service.algorithm(body.algo);
+    // A service on the database signs the new user up (their ratings are stored).
+    if ('signUp' in service && typeof service.signUp === 'function') {
+      const { user, items } = (await service.signUp(body.ratings, k, algorithm)) as { user: number; items: unknown };
+      return { user, algorithm, items };
+    }
     return { algorithm, items: await service.rateAndRecommend(body.ratings, k, algorithm) };
   });
 
@@ -90,6 +104,8 @@ export async function createServer(service: MovieService, options: ServerOptions
     default: service.defaultAlgorithm,
     algorithms: await service.algorithms(),
   }));
+
+  await options.routes?.(app);
 
   if (options.webRoot !== undefined && existsSync(options.webRoot)) {
     // @fastify/static resolves every path inside `root` and refuses anything outside it.

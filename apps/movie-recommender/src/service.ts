@@ -92,6 +92,11 @@ export class MovieService {
     return model;
   }
 
+  /** Replaces an algorithm's model (a hot swap: requests already holding the old one finish with it). */
+  setModel(name: string, model: Recommender): void {
+    this.models.set(name, Promise.resolve(model));
+  }
+
   user(raw: Id): Id {
     const id = lookupId((u) => this.dataset.interactions.userIndex(u) !== undefined, raw);
     if (id === undefined) throw new AppError(404, `no user ${JSON.stringify(raw)} in ${this.dataset.source}.`);
