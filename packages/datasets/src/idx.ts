@@ -66,7 +66,9 @@ const hex = (n: number): string => `0x${n.toString(16).padStart(2, '0')}`;
 
 /** What an IDX header declares: the value type, the shape and the file size it implies. */
 export interface IdxHeader {
+  /** The element type named by the header's type byte (`0x08` → `'ubyte'`, `0x0D` → `'float'`, …). */
   dtype: IdxDtype;
+  /** The declared dimensions, outermost first (`[60000, 28, 28]` for MNIST images). */
   shape: number[];
   /** Bytes of the header: `4 + 4 * rank`. */
   headerBytes: number;
