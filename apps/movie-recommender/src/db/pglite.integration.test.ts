@@ -14,7 +14,10 @@ import { migrate } from './migrate.js';
 
 const APP = join(import.meta.dirname, '..', '..');
 const FIXTURE_DIR = join(APP, 'fixtures', 'ml-tiny');
-const ML_SMALL = process.env.ML_LATEST_SMALL ?? '/work/shared/data/ml-latest-small';
+// MovieLens ml-latest-small lives beside the repository (`<repo>/../shared/data`), never inside it.
+const ML_SMALL =
+  process.env.ML_LATEST_SMALL ??
+  join(import.meta.dirname, '..', '..', '..', '..', '..', 'shared', 'data', 'ml-latest-small');
 
 function sink() {
   let text = '';

@@ -19,7 +19,10 @@ import { StoredMovieService } from '../store-service.js';
 const URL_ = process.env.DATABASE_URL;
 const APP = join(import.meta.dirname, '..', '..');
 const FIXTURE_DIR = join(APP, 'fixtures', 'ml-tiny');
-const ML_SMALL = process.env.ML_LATEST_SMALL ?? '/work/shared/data/ml-latest-small';
+// MovieLens ml-latest-small lives beside the repository (`<repo>/../shared/data`), never inside it.
+const ML_SMALL =
+  process.env.ML_LATEST_SMALL ??
+  join(import.meta.dirname, '..', '..', '..', '..', '..', 'shared', 'data', 'ml-latest-small');
 const csvRows = (dir: string, name: string) => readFileSync(join(dir, name), 'utf8').trim().split('\n').slice(1);
 
 async function reset(db: Db): Promise<void> {
